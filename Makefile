@@ -1,0 +1,28 @@
+# Interior — the two commands a newcomer needs are `make run` and `make test`.
+SWIFT ?= swift
+export PATH := /opt/swift/usr/bin:$(PATH)
+
+.PHONY: run test build bench emulator clean
+
+## Build, migrate and serve on the embedded defaults (SQLite, local storage, the Replicate emulator).
+run:
+	@scripts/ensure-deps.sh run
+	$(SWIFT) build
+	.build/debug/interior migrate
+	.build/debug/interior serve
+
+## Install what the tests need, run everything on SQLite, then the database suites on PostgreSQL.
+test:
+	@scripts/test.sh
+
+build:
+	$(SWIFT) build
+
+## Benchmarks (release build); prints ratios against references measured in the same run.
+bench:
+	@scripts/ensure-deps.sh run
+	$(SWIFT) build -c release --product interior-bench
+	.build/release/interior-bench
+
+clean:
+	rm -rf .build data

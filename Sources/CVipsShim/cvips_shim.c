@@ -1,0 +1,2 @@
+#include "cvips_shim.h"
+int cvips_init(void) { return VIPS_INIT("interior"); }

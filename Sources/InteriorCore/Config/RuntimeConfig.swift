@@ -1,0 +1,211 @@
+import Foundation
+
+/// A room type or any other id/label pair the UI shows.
+public struct Preset: Codable, Equatable, Sendable {
+    public let id: String
+    public let label: String
+
+    public init(id: String, label: String) {
+        self.id = id
+        self.label = label
+    }
+}
+
+/// A style: what the UI shows (`label`) and what the prompt says (`seed`).
+public struct StylePreset: Codable, Equatable, Sendable {
+    public let id: String
+    public let label: String
+    public let seed: String
+
+    public init(id: String, label: String, seed: String) {
+        self.id = id
+        self.label = label
+        self.seed = seed
+    }
+}
+
+/// A billing plan. Every plan allows one job in flight (a database rule, not a setting).
+public struct Plan: Codable, Equatable, Sendable {
+    public let id: String
+    public let label: String
+    public let monthlyGenerations: Int
+
+    public init(id: String, label: String, monthlyGenerations: Int) {
+        self.id = id
+        self.label = label
+        self.monthlyGenerations = monthlyGenerations
+    }
+}
+
+public struct GenerationDefaults: Codable, Equatable, Sendable {
+    public var mode: GenerationMode = .redesign
+    public var aspectRatio: AspectRatio = .square
+    public var quality: Quality = .auto
+    public var variants: Int = 2
+
+    public init() {}
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = GenerationDefaults()
+        mode = try c.decodeIfPresent(GenerationMode.self, forKey: .mode) ?? d.mode
+        aspectRatio = try c.decodeIfPresent(AspectRatio.self, forKey: .aspectRatio) ?? d.aspectRatio
+        quality = try c.decodeIfPresent(Quality.self, forKey: .quality) ?? d.quality
+        variants = try c.decodeIfPresent(Int.self, forKey: .variants) ?? d.variants
+    }
+}
+
+public struct Limits: Codable, Equatable, Sendable {
+    public var maxVariants = 3
+    public var maxUploadBytes = 15 * 1024 * 1024
+    public var acceptedMimeTypes = ["image/jpeg", "image/png", "image/webp"]
+    public var maxMegapixels = 40
+    public var minShortEdge = 256
+    public var maxPromptLength = 1000
+
+    public init() {}
+
+    public var maxPixels: Int { maxMegapixels * 1_000_000 }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = Limits()
+        maxVariants = try c.decodeIfPresent(Int.self, forKey: .maxVariants) ?? d.maxVariants
+        maxUploadBytes = try c.decodeIfPresent(Int.self, forKey: .maxUploadBytes) ?? d.maxUploadBytes
+        acceptedMimeTypes = try c.decodeIfPresent([String].self, forKey: .acceptedMimeTypes) ?? d.acceptedMimeTypes
+        maxMegapixels = try c.decodeIfPresent(Int.self, forKey: .maxMegapixels) ?? d.maxMegapixels
+        minShortEdge = try c.decodeIfPresent(Int.self, forKey: .minShortEdge) ?? d.minShortEdge
+        maxPromptLength = try c.decodeIfPresent(Int.self, forKey: .maxPromptLength) ?? d.maxPromptLength
+    }
+}
+
+/// Every duration the engine waits for, in seconds.
+public struct Timeouts: Codable, Equatable, Sendable {
+    /// One HTTP request to Replicate.
+    public var replicateRequest: Double = 20
+    /// The opportunistic poll made by `GET /generations/{id}`.
+    public var statusPoll: Double = 3
+    /// A job not polled for this long is polled again by the status endpoint.
+    public var stalePollThreshold: Double = 5
+    /// Jobs in flight for longer than this are failed with `TIMEOUT`.
+    public var stuckCutoff: Double = 600
+    /// Lifetime of the signed URLs Replicate reads the inputs through.
+    public var inputSignedURLTTL: Double = 600
+    /// How often each instance's reconciler runs.
+    public var sweeperInterval: Double = 60
+    /// A job in flight that has not changed for this long is polled by the reconciler.
+    public var reconcileAfter: Double = 120
+
+    public init() {}
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = Timeouts()
+        replicateRequest = try c.decodeIfPresent(Double.self, forKey: .replicateRequest) ?? d.replicateRequest
+        statusPoll = try c.decodeIfPresent(Double.self, forKey: .statusPoll) ?? d.statusPoll
+        stalePollThreshold = try c.decodeIfPresent(Double.self, forKey: .stalePollThreshold) ?? d.stalePollThreshold
+        stuckCutoff = try c.decodeIfPresent(Double.self, forKey: .stuckCutoff) ?? d.stuckCutoff
+        inputSignedURLTTL = try c.decodeIfPresent(Double.self, forKey: .inputSignedURLTTL) ?? d.inputSignedURLTTL
+        sweeperInterval = try c.decodeIfPresent(Double.self, forKey: .sweeperInterval) ?? d.sweeperInterval
+        reconcileAfter = try c.decodeIfPresent(Double.self, forKey: .reconcileAfter) ?? d.reconcileAfter
+    }
+}
+
+/// The product knobs of SPEC §3: presets, plans, limits and timeouts. Built-in defaults
+/// apply to every key the runtime config file leaves out.
+public struct RuntimeConfig: Codable, Equatable, Sendable {
+    public var modes: [GenerationMode] = GenerationMode.allCases
+    public var defaults = GenerationDefaults()
+    public var roomTypes: [Preset] = RuntimeConfig.builtInRoomTypes
+    public var styles: [StylePreset] = RuntimeConfig.builtInStyles
+    public var limits = Limits()
+    public var plans: [Plan] = RuntimeConfig.builtInPlans
+    /// The plan of a profile with no plan, or with a plan id this config does not know.
+    public var defaultPlanId = "free"
+    public var timeouts = Timeouts()
+
+    public init() {}
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = RuntimeConfig()
+        modes = try c.decodeIfPresent([GenerationMode].self, forKey: .modes) ?? d.modes
+        defaults = try c.decodeIfPresent(GenerationDefaults.self, forKey: .defaults) ?? d.defaults
+        roomTypes = try c.decodeIfPresent([Preset].self, forKey: .roomTypes) ?? d.roomTypes
+        styles = try c.decodeIfPresent([StylePreset].self, forKey: .styles) ?? d.styles
+        limits = try c.decodeIfPresent(Limits.self, forKey: .limits) ?? d.limits
+        plans = try c.decodeIfPresent([Plan].self, forKey: .plans) ?? d.plans
+        defaultPlanId = try c.decodeIfPresent(String.self, forKey: .defaultPlanId) ?? d.defaultPlanId
+        timeouts = try c.decodeIfPresent(Timeouts.self, forKey: .timeouts) ?? d.timeouts
+    }
+
+    // MARK: Lookups
+
+    /// The plan a profile is on: its own if known, else the default plan.
+    public func plan(id: String?) -> Plan {
+        if let id, let plan = plans.first(where: { $0.id == id }) { return plan }
+        return plans.first(where: { $0.id == defaultPlanId })!
+    }
+
+    /// A room type by id or label, case-insensitively (SPEC §3).
+    public func roomType(matching text: String) -> Preset? {
+        let key = Self.matchKey(text)
+        return roomTypes.first { Self.matchKey($0.id) == key || Self.matchKey($0.label) == key }
+    }
+
+    /// A style by id or label, case-insensitively (SPEC §3).
+    public func style(matching text: String) -> StylePreset? {
+        let key = Self.matchKey(text)
+        return styles.first { Self.matchKey($0.id) == key || Self.matchKey($0.label) == key }
+    }
+
+    private static func matchKey(_ text: String) -> String {
+        text.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
+    }
+}
+
+// MARK: - Built-in presets
+
+extension RuntimeConfig {
+    public static let builtInRoomTypes: [Preset] = [
+        Preset(id: "living_room", label: "Living Room"),
+        Preset(id: "kitchen", label: "Kitchen"),
+        Preset(id: "bedroom", label: "Bedroom"),
+        Preset(id: "bathroom", label: "Bathroom"),
+        Preset(id: "home_office", label: "Home Office"),
+        Preset(id: "dining_room", label: "Dining Room"),
+        Preset(id: "alfresco", label: "Alfresco / Patio"),
+        Preset(id: "granny_flat", label: "Granny Flat"),
+        Preset(id: "laundry", label: "Laundry"),
+        Preset(id: "kids_room", label: "Kids Room"),
+    ]
+
+    public static let builtInStyles: [StylePreset] = [
+        StylePreset(id: "coastal_au", label: "Coastal AU",
+                    seed: "light timbers, white walls, linen, pale blues and greens"),
+        StylePreset(id: "contemporary_au", label: "Contemporary AU",
+                    seed: "clean lines, matte finishes, warm neutrals"),
+        StylePreset(id: "hamptons_au", label: "Hamptons AU",
+                    seed: "crisp white joinery, navy accents, rattan, shaker profiles"),
+        StylePreset(id: "japandi", label: "Japandi",
+                    seed: "natural woods, minimal forms, soft contrast"),
+        StylePreset(id: "scandi_au", label: "Scandi AU",
+                    seed: "light oak, white and soft grey, cosy textiles"),
+        StylePreset(id: "minimal_au", label: "Minimal AU",
+                    seed: "restrained palette, functional layout, hidden storage"),
+        StylePreset(id: "midcentury_au", label: "Mid-Century AU",
+                    seed: "teak, low profiles, muted colour pops"),
+        StylePreset(id: "industrial_au", label: "Industrial AU",
+                    seed: "concrete, black metal, leather, exposed brick"),
+        StylePreset(id: "queenslander", label: "Queenslander",
+                    seed: "VJ panelling, high ceilings, timber fretwork, breezy verandah feel"),
+        StylePreset(id: "modern_farmhouse_au", label: "Modern Farmhouse AU",
+                    seed: "shiplap, warm timber, matte black fittings"),
+    ]
+
+    public static let builtInPlans: [Plan] = [
+        Plan(id: "free", label: "Free", monthlyGenerations: 10),
+        Plan(id: "starter", label: "Starter", monthlyGenerations: 150),
+        Plan(id: "advanced", label: "Advanced", monthlyGenerations: 600),
+    ]
+}

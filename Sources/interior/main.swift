@@ -1,0 +1,4 @@
+import ArgumentParser
+import InteriorServer
+import ReplicateEmulator
+print("interior")

@@ -1,0 +1,3 @@
+import Testing
+@testable import InteriorCore
+@Test func placeholder() { #expect(Bool(true)) }

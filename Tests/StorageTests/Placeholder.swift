@@ -1,0 +1,3 @@
+import Testing
+@testable import Storage
+@Test func placeholder() { #expect(Bool(true)) }
