@@ -114,8 +114,13 @@ let package = Package(
         .testTarget(
             name: "InteriorServerTests",
             dependencies: [
-                "InteriorServer", "ReplicateEmulator",
+                "InteriorServer", "ReplicateEmulator", "InteriorCore",
                 .product(name: "VaporTesting", package: "vapor"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "FluentPostgresDriver", package: "fluent-postgres-driver"),
+                .product(name: "FluentSQLiteDriver", package: "fluent-sqlite-driver"),
+                .product(name: "SQLKit", package: "sql-kit"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
     ],

@@ -20,7 +20,7 @@ swift test --skip-build --parallel 2>&1 | tee .build/test-sqlite.log | scripts/s
 
 echo "==> tests (PostgreSQL)"
 pgbin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
-work=$(mktemp -d /tmp/interior-pg.XXXXXX)
+work=$(mktemp -d /tmp/interior-pg.XXXXXX); chmod 755 "$work"
 pgdata="$work/data"; sock="$work/sock"; port=${INTERIOR_TEST_PG_PORT:-54329}
 install -d -o postgres -g postgres -m 700 "$pgdata"
 install -d -o postgres -g postgres "$sock"
@@ -31,7 +31,7 @@ stop_pg() {
 trap stop_pg EXIT
 runuser -u postgres -- "$pgbin/initdb" -D "$pgdata" -U postgres -E UTF8 \
     --auth-local=trust --auth-host=scram-sha-256 >/dev/null
-runuser -u postgres -- "$pgbin/pg_ctl" -D "$pgdata" -l "$work/server.log" -w \
+runuser -u postgres -- "$pgbin/pg_ctl" -D "$pgdata" -l "$pgdata/server.log" -w \
     -o "-c listen_addresses=127.0.0.1 -p $port -k $sock -c max_connections=300 -c fsync=off" start >/dev/null
 psql -q -h "$sock" -p "$port" -U postgres \
     -c "CREATE ROLE interior LOGIN CREATEDB PASSWORD 'interior'" \

@@ -114,10 +114,13 @@ extension RuntimeConfig {
             if preset.label.trimmingCharacters(in: .whitespaces).isEmpty {
                 throw ConfigError("\(key)[\(index)].label", "must not be empty")
             }
-            for name in [preset.id.lowercased(), preset.label.lowercased()] where !seen.insert(name).inserted {
-                // ids and labels are matched case-insensitively, so no two may collide.
-                throw ConfigError("\(key)[\(index)]", "\"\(name)\" is used twice (ids and labels must be unique, ignoring case)")
+            // Ids and labels are matched case-insensitively, so no two presets may share one
+            // (a preset's own id and label may be alike: "kitchen" / "Kitchen").
+            let names = Set([preset.id.lowercased(), preset.label.lowercased()])
+            if let clash = names.sorted().first(where: seen.contains) {
+                throw ConfigError("\(key)[\(index)]", "\"\(clash)\" is used twice (ids and labels must be unique, ignoring case)")
             }
+            seen.formUnion(names)
         }
     }
 
@@ -144,35 +147,7 @@ extension RuntimeConfig {
     }
 
     private static func configError(for error: DecodingError) -> ConfigError {
-        func path(_ codingPath: [any CodingKey]) -> String {
-            var text = ""
-            for key in codingPath {
-                if let index = key.intValue { text += "[\(index)]" } else { text += text.isEmpty ? key.stringValue : ".\(key.stringValue)" }
-            }
-            return text.isEmpty ? "(top level)" : text
-        }
-        switch error {
-        case let .typeMismatch(type, context):
-            return ConfigError(path(context.codingPath), "expected \(describe(type))")
-        case let .valueNotFound(type, context):
-            return ConfigError(path(context.codingPath), "expected \(describe(type)), found null")
-        case let .keyNotFound(key, context):
-            return ConfigError(path(context.codingPath + [key]), "missing")
-        case let .dataCorrupted(context):
-            // Unknown enum raw values land here ("4:3" as an aspect ratio).
-            return ConfigError(path(context.codingPath), "invalid value")
-        @unknown default:
-            return ConfigError("(config)", "could not be read")
-        }
-    }
-
-    private static func describe(_ type: Any.Type) -> String {
-        switch type {
-        case is Int.Type: "an integer"
-        case is Double.Type: "a number"
-        case is String.Type: "a string"
-        case is Bool.Type: "true or false"
-        default: type is any Collection.Type ? "a list" : "an object"
-        }
+        let (path, problem) = DecodingErrorText.describe(error, fallbackPath: "(top level)")
+        return ConfigError(path, problem)
     }
 }

@@ -1,0 +1,76 @@
+import InteriorCore
+import Vapor
+
+/// `GET /api/v1/config`: what a UI needs to draw the create form.
+enum ConfigController {
+    struct Mode: Content {
+        let id: String
+        let label: String
+        let inputImages: Int
+        let requiresPrompt: Bool
+    }
+
+    struct Style: Content {
+        let id: String
+        let label: String
+    }
+
+    struct Limits: Content {
+        let maxVariants: Int
+        let maxUploadBytes: Int
+        let acceptedMimeTypes: [String]
+        let maxMegapixels: Int
+        let minShortEdge: Int
+        let maxPromptLength: Int
+    }
+
+    struct Defaults: Content {
+        let mode: String
+        let aspectRatio: String
+        let quality: String
+        let variants: Int
+    }
+
+    struct PublicConfig: Content {
+        let modes: [Mode]
+        let roomTypes: [Preset]
+        let styles: [Style]
+        let aspectRatios: [String]
+        let qualities: [String]
+        let defaults: Defaults
+        let limits: Limits
+        let authMode: String
+        let replicate: String
+    }
+
+    static func modeLabel(_ mode: GenerationMode) -> String {
+        switch mode {
+        case .redesign: "Redesign"
+        case .staging: "Virtual staging"
+        case .compose: "Compose"
+        case .imagine: "Imagine"
+        }
+    }
+
+    @Sendable
+    static func config(_ request: Request) async throws -> Envelope<PublicConfig> {
+        let settings = request.interior.settings
+        let runtime = settings.runtime
+        let authMode: String = if case .dev = settings.auth { "dev" } else { "supabase" }
+        return Envelope(PublicConfig(
+            modes: runtime.modes.map {
+                Mode(id: $0.rawValue, label: modeLabel($0), inputImages: $0.inputImageCount, requiresPrompt: $0.requiresPrompt)
+            },
+            roomTypes: runtime.roomTypes,
+            styles: runtime.styles.map { Style(id: $0.id, label: $0.label) },
+            aspectRatios: AspectRatio.allCases.map(\.rawValue),
+            qualities: Quality.allCases.map(\.rawValue),
+            defaults: Defaults(mode: runtime.defaults.mode.rawValue, aspectRatio: runtime.defaults.aspectRatio.rawValue,
+                               quality: runtime.defaults.quality.rawValue, variants: runtime.defaults.variants),
+            limits: Limits(maxVariants: runtime.limits.maxVariants, maxUploadBytes: runtime.limits.maxUploadBytes,
+                           acceptedMimeTypes: runtime.limits.acceptedMimeTypes, maxMegapixels: runtime.limits.maxMegapixels,
+                           minShortEdge: runtime.limits.minShortEdge, maxPromptLength: runtime.limits.maxPromptLength),
+            authMode: authMode,
+            replicate: settings.replicate.usesEmulator ? "emulator" : "live"))
+    }
+}

@@ -1,4 +1,0 @@
-import ArgumentParser
-import InteriorServer
-import ReplicateEmulator
-print("interior")

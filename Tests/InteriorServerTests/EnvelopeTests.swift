@@ -1,0 +1,157 @@
+import Foundation
+@testable import InteriorServer
+import Testing
+import Vapor
+
+@Suite("API envelope, errors and request context")
+struct EnvelopeTests {
+    struct Probe: Content {
+        let name: String
+        let count: Int
+    }
+
+    struct Secretive: Error, CustomStringConvertible {
+        var description: String { "database password is hunter2" }
+    }
+
+    /// Routes that exist only in these tests, to reach code paths no public route has yet.
+    static let probeRoutes = TestRoutes { app in
+        app.post("test", "json") { request async throws -> Envelope<Probe> in
+            Envelope(try request.content.decode(Probe.self))
+        }
+        app.get("test", "boom") { _ async throws -> Envelope<Probe> in throw Secretive() }
+    }
+
+    @Test("health answers in the envelope with no-store caching and a request id")
+    func health() async throws {
+        try await withTestApp { t in
+            let response = try await t.client.get("/api/v1/health")
+            #expect(response.status == .ok)
+            #expect(response.json["success"] as? Bool == true)
+            #expect(response.data["status"] as? String == "ok")
+            #expect(response.data["db"] as? String == "ok")
+            #expect(response.data["storage"] as? String == "ok")
+            #expect(response.data["replicate"] as? String == "emulator")
+            #expect(response.headers.first(name: "Cache-Control") == "private, no-store")
+            #expect(response.headers.first(name: "Content-Type")?.hasPrefix("application/json") == true)
+            let id = try #require(response.headers.first(name: "X-Request-Id"))
+            #expect(UUID(uuidString: id) != nil)
+        }
+    }
+
+    @Test("a sane X-Request-Id is echoed; a hostile one is replaced")
+    func requestId() async throws {
+        try await withTestApp { t in
+            let echoed = try await t.client.get("/api/v1/health", headers: [("X-Request-Id", "abc-123_x.y")])
+            #expect(echoed.headers.first(name: "X-Request-Id") == "abc-123_x.y")
+            #expect(t.logs.all.contains { $0.contains("request-id=abc-123_x.y") && $0.contains("route=/api/v1/health") && $0.contains("status=200") })
+            for hostile in ["a b", String(repeating: "x", count: 200), "id\"}{", "ünïcode"] {
+                let replaced = try await t.client.get("/api/v1/health", headers: [("X-Request-Id", hostile)])
+                let id = try #require(replaced.headers.first(name: "X-Request-Id"))
+                #expect(id != hostile)
+                #expect(UUID(uuidString: id) != nil)
+            }
+        }
+    }
+
+    @Test("unknown routes answer 404 in the envelope")
+    func notFound() async throws {
+        try await withTestApp { t in
+            for path in ["/nope", "/api/v1/nope", "/api/v2/health", "/api/v1/health/extra"] {
+                let response = try await t.client.get(path)
+                #expect(response.status == .notFound, "\(path)")
+                #expect(response.errorCode == "NOT_FOUND")
+                #expect(response.json["success"] as? Bool == false)
+            }
+        }
+    }
+
+    @Test("a known path with the wrong method answers 405 with Allow")
+    func methodNotAllowed() async throws {
+        try await withTestApp { t in
+            for method in [HTTPMethod.POST, .PUT, .DELETE, .PATCH] {
+                let response = try await t.client.send(method, "/api/v1/config")
+                #expect(response.status == .methodNotAllowed)
+                #expect(response.errorCode == "METHOD_NOT_ALLOWED")
+                #expect(response.headers.first(name: "Allow") == "GET, HEAD")
+            }
+            let head = try await t.client.send(.HEAD, "/api/v1/config")
+            #expect(head.status == .ok)
+        }
+    }
+
+    @Test("malformed JSON is a 400 naming the problem; so is a missing or mistyped field")
+    func decodingFailures() async throws {
+        try await withTestApp(extraRoutes: Self.probeRoutes) { t in
+            let malformed = try await t.client.send(.POST, "/test/json", body: Data("{\"name\": ".utf8))
+            #expect(malformed.status == .badRequest)
+            #expect(malformed.errorCode == "VALIDATION_ERROR")
+            #expect(malformed.errorDetails?["field"] as? String == "body")
+
+            let missing = try await t.client.postJSON("/test/json", ["name": "x"])
+            #expect(missing.status == .badRequest)
+            #expect(missing.errorCode == "VALIDATION_ERROR")
+            #expect(missing.errorDetails?["field"] as? String == "count")
+            #expect(missing.errorMessage == "count is required.")
+
+            let mistyped = try await t.client.postJSON("/test/json", ["name": "x", "count": "three"])
+            #expect(mistyped.errorDetails?["field"] as? String == "count")
+            #expect(mistyped.errorMessage == "count must be an integer.")
+
+            let ok = try await t.client.postJSON("/test/json", ["name": "x", "count": 3])
+            #expect(ok.status == .ok)
+            #expect(ok.data["count"] as? Int == 3)
+        }
+    }
+
+    @Test("a body of a type the route cannot read is 415; an oversized body is 413")
+    func mediaTypeAndSize() async throws {
+        try await withTestApp(extraRoutes: Self.probeRoutes) { t in
+            let xml = try await t.client.send(.POST, "/test/json", body: Data("<probe/>".utf8), contentType: "application/xml")
+            #expect(xml.status == .unsupportedMediaType)
+            #expect(xml.errorCode == "UNSUPPORTED_MEDIA_TYPE")
+
+            let huge = Data(("{\"name\": \"" + String(repeating: "x", count: 200_000) + "\", \"count\": 1}").utf8)
+            let tooLarge = try await t.client.send(.POST, "/test/json", body: huge)
+            #expect(tooLarge.status == .payloadTooLarge)
+            #expect(tooLarge.errorCode == "PAYLOAD_TOO_LARGE")
+        }
+    }
+
+    @Test("an unexpected error is a generic 500; its cause is logged with the request id only")
+    func internalError() async throws {
+        try await withTestApp(extraRoutes: Self.probeRoutes) { t in
+            let response = try await t.client.get("/test/boom", headers: [("X-Request-Id", "boom-1")])
+            #expect(response.status == .internalServerError)
+            #expect(response.errorCode == "INTERNAL_ERROR")
+            #expect(!response.text.contains("hunter2"))
+            #expect(response.errorMessage == APIError.internalError.message)
+            #expect(t.logs.all.contains { $0.contains("request-id=boom-1") && $0.contains("hunter2") })
+        }
+    }
+
+    @Test("config lists the presets, defaults and limits a UI needs")
+    func config() async throws {
+        try await withTestApp { t in
+            let data = try await t.client.get("/api/v1/config").data
+            let modes = try #require(data["modes"] as? [[String: Any]])
+            #expect(modes.map { $0["id"] as? String } == ["redesign", "staging", "compose", "imagine"])
+            #expect(modes.map { $0["inputImages"] as? Int } == [1, 1, 2, 0])
+            let rooms = try #require(data["roomTypes"] as? [[String: Any]])
+            #expect(rooms.count == 10)
+            #expect(rooms.first?["label"] as? String == "Living Room")
+            let styles = try #require(data["styles"] as? [[String: Any]])
+            #expect(styles.count == 10)
+            #expect(styles.contains { $0["id"] as? String == "queenslander" })
+            #expect(styles.allSatisfy { $0["seed"] == nil }, "style seeds are prompt text, not UI")
+            #expect(data["aspectRatios"] as? [String] == ["1:1", "3:2", "2:3"])
+            let defaults = try #require(data["defaults"] as? [String: Any])
+            #expect(defaults["mode"] as? String == "redesign")
+            #expect(defaults["variants"] as? Int == 2)
+            let limits = try #require(data["limits"] as? [String: Any])
+            #expect(limits["maxUploadBytes"] as? Int == 15 * 1024 * 1024)
+            #expect(limits["maxPromptLength"] as? Int == 1000)
+            #expect(data["authMode"] as? String == "supabase")
+        }
+    }
+}

@@ -1,0 +1,203 @@
+import Foundation
+import InteriorCore
+@testable import InteriorServer
+import Logging
+import NIOConcurrencyHelpers
+import NIOPosix
+import PostgresNIO
+import SQLKit
+import Testing
+import Vapor
+import FluentPostgresDriver
+
+/// A clock tests move by hand.
+final class TestClock: Sendable {
+    private let current: NIOLockedValueBox<Date>
+
+    init(_ start: Date = Date(timeIntervalSince1970: 1_780_000_000)) {
+        current = NIOLockedValueBox(start)
+    }
+
+    var now: Date { current.withLockedValue { $0 } }
+
+    func advance(by seconds: TimeInterval) {
+        current.withLockedValue { $0 = $0.addingTimeInterval(seconds) }
+    }
+
+    func set(_ date: Date) {
+        current.withLockedValue { $0 = date }
+    }
+}
+
+/// Log lines captured from an application, to assert what is (and is not) logged.
+final class LogCapture: Sendable {
+    private let lines = NIOLockedValueBox<[String]>([])
+
+    var all: [String] { lines.withLockedValue { $0 } }
+
+    func append(_ line: String) { lines.withLockedValue { $0.append(line) } }
+
+    func logger(level: Logger.Level = .trace) -> Logger {
+        var logger = Logger(label: "test") { _ in CapturingHandler(capture: self) }
+        logger.logLevel = level
+        return logger
+    }
+
+    private struct CapturingHandler: LogHandler {
+        let capture: LogCapture
+        var logLevel: Logger.Level = .trace
+        var metadata: Logger.Metadata = [:]
+
+        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+            get { metadata[key] }
+            set { metadata[key] = newValue }
+        }
+
+        func log(event: LogEvent) {
+            let merged = metadata.merging(event.metadata ?? [:]) { _, new in new }
+            let rendered = merged.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+            capture.append("\(event.level) \(event.message) \(rendered)")
+        }
+    }
+}
+
+/// Which database the server suites run on: SQLite unless `DATABASE_URL` names a
+/// PostgreSQL server (as `make test` does for its second pass). On PostgreSQL each test gets
+/// a database of its own, dropped afterwards.
+enum TestDatabase {
+    static var postgresAdminURL: String? {
+        guard let url = ProcessInfo.processInfo.environment["DATABASE_URL"], url.hasPrefix("postgres") else { return nil }
+        return url
+    }
+
+    static var isPostgres: Bool { postgresAdminURL != nil }
+
+    /// A fresh database for one test; `body` gets its `DATABASE_URL`.
+    static func withFresh<T>(in directory: URL, _ body: (String) async throws -> T) async throws -> T {
+        guard let admin = postgresAdminURL else {
+            return try await body("sqlite://\(directory.path)/interior.sqlite")
+        }
+        let name = "t_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+        try await execute("CREATE DATABASE \(name)", adminURL: admin)
+        var components = URLComponents(string: admin)!
+        components.path = "/\(name)"
+        do {
+            let result = try await body(components.string!)
+            try? await execute("DROP DATABASE IF EXISTS \(name) WITH (FORCE)", adminURL: admin)
+            return result
+        } catch {
+            try? await execute("DROP DATABASE IF EXISTS \(name) WITH (FORCE)", adminURL: admin)
+            throw error
+        }
+    }
+
+    private static func execute(_ statement: String, adminURL: String) async throws {
+        let configuration = try SQLPostgresConfiguration(url: adminURL)
+        let connection = try await PostgresConnection.connect(
+            on: MultiThreadedEventLoopGroup.singleton.next(),
+            configuration: configuration.coreConfiguration,
+            id: 1,
+            logger: Logger(label: "test-admin"))
+        defer { Task { try? await connection.close() } }
+        try await connection.query(PostgresQuery(unsafeSQL: statement), logger: Logger(label: "test-admin"))
+        try await connection.close()
+    }
+}
+
+/// A temporary directory removed when the test ends.
+func withTemporaryDirectory<T>(_ body: (URL) async throws -> T) async throws -> T {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("interior-test-\(UUID().uuidString)", isDirectory: true)
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: directory) }
+    return try await body(directory)
+}
+
+/// Everything a server test needs: the running application, an HTTP client for it, its
+/// settings, clock and logs.
+struct TestContext {
+    let app: Application
+    let settings: Settings
+    let clock: TestClock
+    let logs: LogCapture
+    let directory: URL
+    let client: TestClient
+
+    var sql: any SQLDatabase { app.db as! any SQLDatabase }
+
+    /// An HS256 token made by the independent fixture (PyJWT), by name.
+    func token(_ name: String) -> String { TokenFixtures.shared.tokens[name]! }
+}
+
+/// Builds the application the way `interior serve` does — `Settings.load` over an
+/// environment, then `configure` — with a fresh database, a temporary directory and a test
+/// clock, runs `body`, and shuts it down.
+func withTestApp(
+    environment overrides: [String: String] = [:],
+    clock: TestClock = TestClock(),
+    extraRoutes: TestRoutes = TestRoutes { _ in },
+    _ body: (TestContext) async throws -> Void
+) async throws {
+    try await withTemporaryDirectory { directory in
+        try await TestDatabase.withFresh(in: directory) { databaseURL in
+            var environment: [String: String] = [
+                "ENV": "testing",
+                "DATABASE_URL": databaseURL,
+                "STORAGE_URL": "file://\(directory.path)/storage",
+                "AUTH_JWT_SECRET": TokenFixtures.shared.hs256Secret,
+                "STORAGE_SIGNING_SECRET": "test-storage-signing-secret-0123456789abcdef",
+            ]
+            let port = try await freePort()
+            environment["PORT"] = String(port)
+            environment["PUBLIC_BASE_URL"] = "http://127.0.0.1:\(port)"
+            environment.merge(overrides) { _, new in new }
+            let settings = try Settings.load(environment: environment.filter { !$0.value.isEmpty }, workingDirectory: directory)
+            let logs = LogCapture()
+            let app = try await Application.make(.testing)
+            app.logger = logs.logger()
+            do {
+                let dependencies = Dependencies(now: { clock.now }, makeID: { UUID() })
+                try await configure(app, settings: settings, dependencies: dependencies)
+                extraRoutes.register(app)
+                try await app.asyncBoot()
+                try await app.server.start(address: .hostname("127.0.0.1", port: port))
+                let client = TestClient(baseURL: settings.publicBaseURL)
+                try await body(TestContext(app: app, settings: settings, clock: clock, logs: logs, directory: directory, client: client))
+            } catch {
+                await app.server.shutdown()
+                try? await app.asyncShutdown()
+                throw error
+            }
+            await app.server.shutdown()
+            try await app.asyncShutdown()
+        }
+    }
+}
+
+/// The committed vectors written by `Fixtures/make_tokens.py` (PyJWT).
+struct TokenFixtures: Sendable {
+    let hs256Secret: String
+    let subject: UUID
+    let edge: Date
+    /// The JWKS documents, as served by an identity provider (before and after a key rotation).
+    let jwks: Data
+    let jwksRotated: Data
+    let tokens: [String: String]
+
+    static let shared: TokenFixtures = {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Fixtures/tokens.json")
+        let object = try! JSONSerialization.jsonObject(with: Data(contentsOf: url)) as! [String: Any]
+        return TokenFixtures(
+            hs256Secret: object["hs256Secret"] as! String,
+            subject: UUID(uuidString: object["subject"] as! String)!,
+            edge: Date(timeIntervalSince1970: object["edge"] as! Double),
+            jwks: try! JSONSerialization.data(withJSONObject: object["jwks"]!),
+            jwksRotated: try! JSONSerialization.data(withJSONObject: object["jwksRotated"]!),
+            tokens: object["tokens"] as! [String: String])
+    }()
+}
+
+/// Routes a test adds to the application before it starts.
+struct TestRoutes: Sendable {
+    let register: @Sendable (Application) -> Void
+}
