@@ -9,6 +9,10 @@ run:
 	@scripts/ensure-deps.sh run
 	$(SWIFT) build
 	.build/debug/interior migrate
+	@echo ""
+	@echo "  Interior is starting on $${PUBLIC_BASE_URL:-http://127.0.0.1:8080}"
+	@echo "  A dev token:  .build/debug/interior token --user $$(cat /proc/sys/kernel/random/uuid)"
+	@echo ""
 	.build/debug/interior serve
 
 ## Install what the tests need, run everything on SQLite, then the database suites on PostgreSQL.
