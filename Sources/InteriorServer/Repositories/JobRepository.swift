@@ -39,11 +39,23 @@ enum JobInsertOutcome: Equatable, Sendable {
     case idempotencyKeyTaken
 }
 
-/// SQL for `generation_jobs`.
+/// A page of rows, newest first, and the cursor of the next page.
+struct Page<Row: Sendable>: Sendable {
+    let rows: [Row]
+    let next: PageCursor?
+}
+
+/// SQL for `generation_jobs`. Every status change is a conditional UPDATE whose WHERE clause
+/// states the transitions it allows, so concurrent writers (webhook, poll, reconciler, other
+/// instances) cannot move a job backwards or finish it twice; the ledger entry that goes with
+/// a change is written in the same transaction.
 struct JobRepository {
     let db: any Database
 
     private var sql: any SQLDatabase { db as! any SQLDatabase }
+    private static let inFlight = JobStatus.inFlight.map { SQLBind($0.rawValue) }
+
+    // MARK: Submit
 
     /// Inserts a new in-flight job and its debit in one transaction. The insert *is* the
     /// one-in-flight lock: a concurrent or existing in-flight job of the owner makes it fail
@@ -69,6 +81,125 @@ struct JobRepository {
         }
     }
 
+    /// Records the prediction Replicate created. A webhook that arrived first may have
+    /// attached the same id already; the status only moves forward.
+    @discardableResult
+    func attachPrediction(job: UUID, predictionId: String, status: JobStatus, now: Date) async throws -> Bool {
+        let rows = try await sql.update("generation_jobs")
+            .set("prediction_id", to: SQLBind(predictionId))
+            .set("status", to: status == .processing ? SQLBind(JobStatus.processing.rawValue) : SQLColumn("status"))
+            .set("updated_at", to: SQLBind(now))
+            .where("id", .equal, SQLBind(job))
+            .where(SQLColumn("status"), .in, SQLList(Self.inFlight))
+            .where { $0.where("prediction_id", .is, SQLLiteral.null).orWhere("prediction_id", .equal, SQLBind(predictionId)) }
+            .returning("id")
+            .all()
+        return !rows.isEmpty
+    }
+
+    // MARK: Transitions
+
+    /// `starting` → `processing` (and attaches the prediction id when the job has none).
+    /// A terminal job is never moved back.
+    @discardableResult
+    func markProcessing(job: UUID, predictionId: String?, now: Date) async throws -> Bool {
+        let rows = try await sql.update("generation_jobs")
+            .set("status", to: SQLBind(JobStatus.processing.rawValue))
+            .set("prediction_id", to: SQLFunction("COALESCE", args: SQLColumn("prediction_id"), SQLBind(predictionId)))
+            .set("updated_at", to: SQLBind(now))
+            .where("id", .equal, SQLBind(job))
+            .where("status", .equal, SQLBind(JobStatus.starting.rawValue))
+            .returning("id")
+            .all()
+        return !rows.isEmpty
+    }
+
+    /// Ends an in-flight job as `failed` or `canceled` and records its refund, in one
+    /// transaction. Only an in-flight job is ended (and, with `createdBefore`, only one that
+    /// old), so of several instances racing to end it exactly one does, and it is refunded once.
+    /// - Returns: whether this call ended the job.
+    func finishUnsuccessfully(job: UUID, status: JobStatus, errorCode: String, message: String, now: Date,
+                              refundId: UUID, createdBefore: Date? = nil) async throws -> Bool {
+        precondition(status == .failed || status == .canceled)
+        return try await db.transaction { transaction in
+            let sql = transaction as! any SQLDatabase
+            var update = sql.update("generation_jobs")
+                .set("status", to: SQLBind(status.rawValue))
+                .set("error_code", to: SQLBind(errorCode))
+                .set("error", to: SQLBind(message))
+                .set("completed_at", to: SQLBind(now))
+                .set("updated_at", to: SQLBind(now))
+                .where("id", .equal, SQLBind(job))
+                .where(SQLColumn("status"), .in, SQLList(Self.inFlight))
+            if let createdBefore {
+                update = update.where("created_at", .lessThan, SQLBind(createdBefore))
+            }
+            struct Owner: Decodable { let ownerId: UUID }
+            guard let row = try await update.returning("owner_id").first(decoding: Owner.self, keyDecodingStrategy: .convertFromSnakeCase) else {
+                return false
+            }
+            try await UsageRepository(sql: sql).record(
+                .refund, id: refundId, owner: row.ownerId, job: job, reason: errorCode.lowercased(), now: now)
+            return true
+        }
+    }
+
+    /// Stores a success: the render and its variants, the job `succeeded`, and — if the job
+    /// had been refunded (failed by timeout, then a late webhook) — a `redebit`, all in one
+    /// transaction. A job that already has its render is left alone, so two workers applying
+    /// the same success produce one render. Canceled jobs stay canceled.
+    /// - Returns: whether this call stored the render.
+    func markSucceeded(job: UUID, render: RenderRow, variants: [VariantRow], now: Date, redebitId: UUID) async throws -> Bool {
+        do {
+            return try await storeSuccess(job: job, render: render, variants: variants, now: now, redebitId: redebitId)
+        } catch is RenderAlreadyStored {
+            return false
+        }
+    }
+
+    private func storeSuccess(job: UUID, render: RenderRow, variants: [VariantRow], now: Date, redebitId: UUID) async throws -> Bool {
+        try await db.transaction { transaction in
+            let sql = transaction as! any SQLDatabase
+            struct Owner: Decodable { let ownerId: UUID }
+            let updated = try await sql.update("generation_jobs")
+                .set("status", to: SQLBind(JobStatus.succeeded.rawValue))
+                .set("error_code", to: SQLLiteral.null)
+                .set("error", to: SQLLiteral.null)
+                .set("completed_at", to: SQLBind(now))
+                .set("updated_at", to: SQLBind(now))
+                .where("id", .equal, SQLBind(job))
+                .where(SQLColumn("status"), .in, SQLList((JobStatus.inFlight + [.failed]).map { SQLBind($0.rawValue) }))
+                .returning("owner_id")
+                .first(decoding: Owner.self, keyDecodingStrategy: .convertFromSnakeCase)
+            guard let owner = updated?.ownerId else { return false }
+            let inserted = try await RenderRepository(sql: sql).insert(render, variants: variants)
+            guard inserted else {
+                // Another worker stored this render first; roll back our status change.
+                throw RenderAlreadyStored()
+            }
+            let usage = UsageRepository(sql: sql)
+            if try await usage.hasEntry(.refund, job: job) {
+                try await usage.record(.redebit, id: redebitId, owner: owner, job: job, reason: "late success", now: now)
+            }
+            return true
+        }
+    }
+
+    /// Claims the right to poll Replicate for this job now: only when it was not polled in
+    /// the last `staleAfter` seconds. Concurrent status requests therefore poll once.
+    func claimPoll(job: UUID, now: Date, staleAfter: TimeInterval) async throws -> Bool {
+        let rows = try await sql.update("generation_jobs")
+            .set("last_polled_at", to: SQLBind(now))
+            .where("id", .equal, SQLBind(job))
+            .where(SQLColumn("status"), .in, SQLList(Self.inFlight))
+            .where { $0.where("last_polled_at", .is, SQLLiteral.null).orWhere("last_polled_at", .lessThanOrEqual, SQLBind(now.addingTimeInterval(-staleAfter))) }
+            .returning("id")
+            .all()
+        return !rows.isEmpty
+    }
+
+    // MARK: Reads
+
     /// The owner's job with this id; nil for another owner's job, so ids cannot be probed.
     func find(id: UUID, owner: UUID) async throws -> JobRow? {
         try await sql.select().column(SQLLiteral.all).from("generation_jobs")
@@ -76,4 +207,58 @@ struct JobRepository {
             .where("owner_id", .equal, SQLBind(owner))
             .first(decoding: JobRow.self, keyDecodingStrategy: .convertFromSnakeCase)
     }
+
+    /// Any job by id (for webhooks and workers, which act for no user).
+    func find(id: UUID) async throws -> JobRow? {
+        try await sql.select().column(SQLLiteral.all).from("generation_jobs")
+            .where("id", .equal, SQLBind(id))
+            .first(decoding: JobRow.self, keyDecodingStrategy: .convertFromSnakeCase)
+    }
+
+    func find(predictionId: String) async throws -> JobRow? {
+        try await sql.select().column(SQLLiteral.all).from("generation_jobs")
+            .where("prediction_id", .equal, SQLBind(predictionId))
+            .first(decoding: JobRow.self, keyDecodingStrategy: .convertFromSnakeCase)
+    }
+
+    func find(owner: UUID, idempotencyKey: UUID) async throws -> JobRow? {
+        try await sql.select().column(SQLLiteral.all).from("generation_jobs")
+            .where("owner_id", .equal, SQLBind(owner))
+            .where("idempotency_key", .equal, SQLBind(idempotencyKey))
+            .first(decoding: JobRow.self, keyDecodingStrategy: .convertFromSnakeCase)
+    }
+
+    /// The owner's jobs, newest first.
+    func list(owner: UUID, after cursor: PageCursor?, limit: Int) async throws -> Page<JobRow> {
+        var query = sql.select().column(SQLLiteral.all).from("generation_jobs")
+            .where("owner_id", .equal, SQLBind(owner))
+        if let cursor {
+            query = query.where(cursor.olderThan(createdAt: SQLColumn("created_at"), id: SQLColumn("id")))
+        }
+        let rows = try await query
+            .orderBy("created_at", .descending).orderBy("id", .descending)
+            .limit(limit + 1)
+            .all(decoding: JobRow.self, keyDecodingStrategy: .convertFromSnakeCase)
+        return PageCursor.page(rows, limit: limit) { PageCursor(createdAt: $0.createdAt, id: $0.id) }
+    }
+
+    /// In-flight jobs not updated since `date` (the reconciler polls them), oldest first.
+    func inFlight(updatedBefore date: Date, limit: Int) async throws -> [JobRow] {
+        try await sql.select().column(SQLLiteral.all).from("generation_jobs")
+            .where(SQLColumn("status"), .in, SQLList(Self.inFlight))
+            .where("updated_at", .lessThan, SQLBind(date))
+            .orderBy("updated_at")
+            .limit(limit)
+            .all(decoding: JobRow.self, keyDecodingStrategy: .convertFromSnakeCase)
+    }
+
+    /// How many jobs are in flight (the in-flight gauge).
+    func countInFlight() async throws -> Int {
+        try await sql.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n").from("generation_jobs")
+            .where(SQLColumn("status"), .in, SQLList(Self.inFlight))
+            .first()?.decode(column: "n", as: Int.self) ?? 0
+    }
 }
+
+/// Thrown inside `markSucceeded`'s transaction to roll it back when the render exists.
+private struct RenderAlreadyStored: Error {}

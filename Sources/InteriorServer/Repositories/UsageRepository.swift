@@ -51,6 +51,13 @@ struct UsageRepository {
         return !rows.isEmpty
     }
 
+    func hasEntry(_ entry: LedgerEntry, job: UUID) async throws -> Bool {
+        try await sql.select().column("id").from("usage_ledger")
+            .where("job_id", .equal, SQLBind(job))
+            .where("entry", .equal, SQLBind(entry.rawValue))
+            .first() != nil
+    }
+
     /// An operator's adjustment (`interior credit`): gives `amount` generations back.
     func recordAdjustment(id: UUID, owner: UUID, amount: Int, reason: String, now: Date) async throws {
         try await sql.insert(into: "usage_ledger")
