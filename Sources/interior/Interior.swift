@@ -10,7 +10,7 @@ struct Interior: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "interior",
         abstract: "Interior — the generation engine of an AI interior-design app.",
-        subcommands: [Serve.self, Migrate.self, Token.self],
+        subcommands: [Serve.self, Migrate.self, Token.self, Plan.self, Credit.self],
         defaultSubcommand: Serve.self)
 }
 
@@ -105,7 +105,7 @@ extension Interior {
         func run() async throws {
             let settings = loadSettingsOrExit()
             guard case .dev = settings.auth else {
-                throw ArgumentParser.ValidationError("tokens can be minted only in dev auth mode (AUTH_MODE=dev, not in production)")
+                throw CommandFailure("tokens can be minted only in dev auth mode (AUTH_MODE=dev, not in production)")
             }
             let secret = try DevAuth.loadOrCreateSecret(in: settings.dataDirectory)
             let token = try await DevAuth.mintToken(secret: secret, user: UUID(uuidString: user)!, email: email,
@@ -113,4 +113,86 @@ extension Interior {
             print(token)
         }
     }
+}
+
+/// Runs `body` against a configured application that does not serve, then shuts it down.
+func withApplication(command: String, _ body: (Application, Settings) async throws -> Void) async throws {
+    let settings = loadSettingsOrExit()
+    bootstrapLogging(settings)
+    let app = try await makeApplication(settings, command: command)
+    do {
+        try await configure(app, settings: settings)
+        try await body(app, settings)
+    } catch {
+        try? await app.asyncShutdown()
+        throw error
+    }
+    try await app.asyncShutdown()
+}
+
+extension Interior {
+    struct Plan: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Set a user's plan (what a billing webhook would do).")
+
+        @ArgumentParser.Option(help: "The user's id (a UUID).")
+        var user: String
+
+        @ArgumentParser.Argument(help: "A plan id from the runtime config (free, starter, advanced by default).")
+        var planId: String
+
+        func validate() throws {
+            guard UUID(uuidString: user) != nil else { throw ArgumentParser.ValidationError("--user must be a UUID") }
+        }
+
+        func run() async throws {
+            try await withApplication(command: "plan") { app, settings in
+                guard settings.runtime.plans.contains(where: { $0.id == planId }) else {
+                    let known = settings.runtime.plans.map(\.id).joined(separator: ", ")
+                    throw CommandFailure("unknown plan \"\(planId)\" (plans: \(known))")
+                }
+                guard try await Operations.setPlan(app, user: UUID(uuidString: user)!, planId: planId) else {
+                    throw CommandFailure("no profile \(user): it is created on the user's first request")
+                }
+                print("\(user.lowercased()) is now on \(planId)")
+            }
+        }
+    }
+
+    struct Credit: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Give a user generations back this month (a ledger adjustment).")
+
+        @ArgumentParser.Option(help: "The user's id (a UUID).")
+        var user: String
+
+        @ArgumentParser.Option(help: "How many generations to give back (1–10000).")
+        var amount: Int
+
+        @ArgumentParser.Option(help: "Why, for the ledger.")
+        var reason: String
+
+        func validate() throws {
+            guard UUID(uuidString: user) != nil else { throw ArgumentParser.ValidationError("--user must be a UUID") }
+            guard (1...10_000).contains(amount) else { throw ArgumentParser.ValidationError("--amount must be between 1 and 10000") }
+            guard !reason.trimmingCharacters(in: .whitespaces).isEmpty, reason.count <= 500 else {
+                throw ArgumentParser.ValidationError("--reason must be 1–500 characters")
+            }
+        }
+
+        func run() async throws {
+            try await withApplication(command: "credit") { app, _ in
+                guard try await Operations.credit(app, user: UUID(uuidString: user)!, amount: amount, reason: reason) else {
+                    throw CommandFailure("no profile \(user): it is created on the user's first request")
+                }
+                print("credited \(amount) to \(user.lowercased())")
+            }
+        }
+    }
+}
+
+/// A command that could not do its work: printed as one line, without the usage text.
+struct CommandFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
 }
