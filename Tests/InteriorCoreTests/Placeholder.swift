@@ -1,3 +1,0 @@
-import Testing
-@testable import InteriorCore
-@Test func placeholder() { #expect(Bool(true)) }
