@@ -98,6 +98,24 @@ struct ModerationTests {
         #expect(Moderation.check("bedroom porn") == .rejected(.sexual))
     }
 
+    @Test("a phrase does not run across sentence punctuation or end inside a compound word")
+    func phraseBoundaries() {
+        #expect(Moderation.check("sex toys") == .rejected(.sexual))
+        #expect(Moderation.check("sex-toys") == .rejected(.sexual))
+        #expect(Moderation.check("sex_toys") == .rejected(.sexual))
+        #expect(Moderation.check("sextoys") == .rejected(.sexual), "a phrase written as one word")
+        #expect(Moderation.check("unisex, toys in baskets") == .allowed)
+        #expect(Moderation.check("let it grow. Op shop chairs") == .allowed)
+        #expect(Moderation.check("nude man-made fibre rug") == .allowed)
+        #expect(Moderation.check("nude man on the rug") == .rejected(.sexual))
+    }
+
+    @Test("a listed word in a known innocent expression is allowed, elsewhere refused")
+    func exemptExpressions() {
+        #expect(Moderation.check("90s heroin chic bedroom") == .allowed)
+        #expect(Moderation.check("heroin on the bedside table") == .rejected(.illegalGoods))
+    }
+
     @Test("blank and empty text is allowed")
     func blankText() {
         #expect(Moderation.check("") == .allowed)

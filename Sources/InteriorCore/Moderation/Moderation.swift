@@ -45,6 +45,7 @@ private struct CompiledLexicon: Sendable {
     var fragments: [(String, ModerationCategory)] = []
     var exemptWords: Set<String> = []
     var exemptAfter: [String: Set<String>] = [:]
+    var exemptBefore: [String: Set<String>] = [:]
     var longestWord = 0
     static let stemKeyLength = 4
 
@@ -69,9 +70,13 @@ private struct CompiledLexicon: Sendable {
             }
         }
         exemptWords = Set(ModerationLexicon.exemptWords.map { ModerationText.canonical($0).joined() })
-        for (word, before) in ModerationLexicon.exemptAfter {
-            exemptAfter[ModerationText.canonical(word).joined()] = Set(before.map { ModerationText.canonical($0).joined() })
+        func canonicalSets(_ table: [String: Set<String>]) -> [String: Set<String>] {
+            Dictionary(uniqueKeysWithValues: table.map { word, neighbours in
+                (ModerationText.canonical(word).joined(), Set(neighbours.map { ModerationText.canonical($0).joined() }))
+            })
         }
+        exemptAfter = canonicalSets(ModerationLexicon.exemptAfter)
+        exemptBefore = canonicalSets(ModerationLexicon.exemptBefore)
     }
 
     private mutating func addWord(_ word: String, _ category: ModerationCategory) {
@@ -81,11 +86,14 @@ private struct CompiledLexicon: Sendable {
         longestWord = max(longestWord, word.count)
     }
 
-    /// The first entry found in a token stream (each token given as its readings).
-    func match(_ stream: [[String]]) -> ModerationCategory? {
-        for index in stream.indices {
-            for word in stream[index] {
-                if isExempt(word, after: index > 0 ? stream[index - 1] : []) { continue }
+    /// The first entry found in a stream of words.
+    func match(_ stream: ModerationText.Stream) -> ModerationCategory? {
+        let words = stream.words
+        for index in words.indices {
+            for word in words[index] {
+                if isExempt(word, after: index > 0 ? words[index - 1] : [], before: index + 1 < words.count ? words[index + 1] : []) {
+                    continue
+                }
                 if let category = matchWord(word) { return category }
                 if let category = matchPhrase(startingWith: word, in: stream, at: index) { return category }
             }
@@ -107,10 +115,11 @@ private struct CompiledLexicon: Sendable {
         return nil
     }
 
-    private func isExempt(_ word: String, after previous: [String]) -> Bool {
+    private func isExempt(_ word: String, after previous: [String], before next: [String]) -> Bool {
         if exemptWords.contains(word) { return true }
-        guard let qualifiers = exemptAfter[word] else { return false }
-        return previous.contains { qualifiers.contains($0) }
+        if let qualifiers = exemptAfter[word], previous.contains(where: qualifiers.contains) { return true }
+        if let qualifiers = exemptBefore[word], next.contains(where: qualifiers.contains) { return true }
+        return false
     }
 
     private func matchWord(_ word: String) -> ModerationCategory? {
@@ -138,11 +147,16 @@ private struct CompiledLexicon: Sendable {
         return false
     }
 
-    private func matchPhrase(startingWith word: String, in stream: [[String]], at index: Int) -> ModerationCategory? {
+    /// A phrase matches word for word, with nothing but whitespace or in-word punctuation
+    /// between its words, and not ending inside a compound ("nude man-made fibre").
+    private func matchPhrase(startingWith word: String, in stream: ModerationText.Stream, at index: Int) -> ModerationCategory? {
         guard let candidates = phrases[word] else { return nil }
-        for phrase in candidates where index + phrase.rest.count < stream.count {
+        for phrase in candidates where index + phrase.rest.count < stream.words.count {
+            let end = index + phrase.rest.count
+            guard !stream.gluedToNext[end] else { continue }
             let matches = phrase.rest.indices.allSatisfy { offset in
-                stream[index + 1 + offset].contains(phrase.rest[offset])
+                let position = index + 1 + offset
+                return stream.linksToPrevious[position] && stream.words[position].contains(phrase.rest[offset])
             }
             if matches { return phrase.category }
         }

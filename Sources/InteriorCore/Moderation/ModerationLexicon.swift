@@ -8,7 +8,8 @@
 /// "weed", "ice", "bong", "coon" (cheese), "negro" (Negro Marquina marble), "chink" (of
 /// light), "spic" (and span), "gore" (Gore Hill), "murder" (mystery), "white power" (points),
 /// "sex" on its own (same-sex couple, Sex Pistols poster), "stripper" (paint), "hooker"
-/// (rugby), "tits" (blue tits), "shoot up" (a ceiling that shoots up).
+/// (rugby), "tits" (blue tits), "shoot up" (a ceiling that shoots up), "grow op" (grow, op
+/// shop finds), "chinese" after "hang the" (lanterns).
 enum ModerationLexicon {
     /// Whole words and phrases. A phrase also matches written as one word ("sextoy").
     static let entries: [ModerationCategory: [String]] = [
@@ -44,6 +45,10 @@ enum ModerationLexicon {
     static let exemptAfter: [String: Set<String>] = [
         "porn": Set(pornQualifiers),
     ]
+    /// word → the words that, just after it, make it innocent: "heroin chic" is an aesthetic.
+    static let exemptBefore: [String: Set<String>] = [
+        "heroin": ["chic"],
+    ]
     private static let pornQualifiers = [
         "room", "rooms", "kitchen", "kitchens", "interior", "interiors", "house", "home", "cabin",
         "architecture", "design", "decor", "food", "bathroom", "tile", "shelf", "plant", "garden",
@@ -69,12 +74,15 @@ enum ModerationLexicon {
         "prostitute", "prostitutes", "prostitution", "brothel", "brothels", "slut", "sluts",
         "whore", "whores", "rape", "raped", "rapes", "raping", "rapist", "rapists",
         "bestiality", "paedo", "paedos", "pedo", "pedos",
-    ] + pairs(
-        ["naked", "nude", "topless", "undressed"],
-        ["woman", "women", "man", "men", "girl", "girls", "boy", "boys", "lady", "ladies",
-         "person", "people", "body", "bodies", "model", "models", "child", "children", "kid", "kids",
-         "teen", "teens", "couple", "couples", "photo", "photos", "selfie", "selfies"]
-    )
+    ] + pairs(["naked", "nude", "topless", "undressed"], people)
+      + pairs(["naked", "topless"], ["body", "bodies", "photo", "photos", "selfie", "selfies", "kid", "kids"])
+
+    /// Not "body", "photo" or "kid" after "nude": a nude body pillow, nude photo frames and
+    /// nude kid leather are colours.
+    private static let people = [
+        "woman", "women", "man", "men", "girl", "girls", "boy", "boys", "lady", "ladies", "person",
+        "people", "model", "models", "child", "children", "teen", "teens", "couple", "couples",
+    ]
 
     private static let hateful: [String] = [
         "kike", "kikes", "kyke", "wetback", "wetbacks", "tranny", "trannies",
@@ -86,10 +94,12 @@ enum ModerationLexicon {
         "white supremacy", "white supremacist", "white supremacists", "ethnic cleansing",
     ] + pairs(
         ["kill all", "kill all the", "death to", "death to all", "gas the", "gas all", "exterminate the",
-         "exterminate all", "hang the", "hang all"],
-        ["jews", "muslims", "blacks", "whites", "asians", "gays", "lesbians", "arabs", "aboriginals",
-         "aborigines", "immigrants", "refugees", "christians", "mexicans", "indians", "chinese",
-         "africans", "women", "trans", "homosexuals", "migrants"]
+         "exterminate all"],
+        // Not "whites" or "blacks" (paint colours: "kill all the whites and greys") and no
+        // "hang the" ("hang the Chinese lanterns").
+        ["jews", "muslims", "asians", "gays", "lesbians", "arabs", "aboriginals", "aborigines",
+         "immigrants", "refugees", "christians", "mexicans", "indians", "chinese", "africans", "homosexuals",
+         "migrants", "women", "trans"]
     )
 
     private static let violentGore: [String] = [
@@ -108,7 +118,7 @@ enum ModerationLexicon {
         "meth", "crystal meth", "meth lab", "meth labs", "cook meth", "cooking meth", "make meth",
         "making meth", "heroin", "cocaine", "crack cocaine", "mdma", "lsd",
         "drug lab", "drug labs", "drug den", "crack den", "crack pipe", "ice pipe", "drug paraphernalia",
-        "cannabis grow", "marijuana grow", "weed grow", "grow op", "grow ops",
+        "cannabis grow", "marijuana grow", "weed grow",
         "sell drugs", "selling drugs", "buy drugs", "buying drugs", "dealing drugs", "drug dealing",
         "drug trafficking", "drug smuggling", "gun smuggling", "gun trafficking", "gun running",
         "gunrunning", "arms trafficking", "arms dealing", "weapons trafficking", "weapon trafficking",

@@ -7,17 +7,32 @@ enum ModerationText {
     /// One word as typed (folded to lower case and plain letters, digits left as they are).
     struct Token: Equatable {
         var raw: String
-        /// True when only punctuation (no whitespace) separates it from the previous token,
-        /// as in "s.e.x" or "gun-metal".
+        /// Only punctuation, no whitespace, separates it from the previous token, as in
+        /// "s.e.x" or "gun-metal".
         var joinedToPrevious: Bool
+        /// What separates it from the previous token could sit inside a phrase: whitespace,
+        /// a hyphen, an underscore, an apostrophe. Sentence punctuation ("grow. Op shop")
+        /// ends a phrase.
+        var linksToPrevious: Bool
+    }
+
+    /// A sequence of words as the matcher sees them.
+    struct Stream: Equatable {
+        /// Each word's readings (more than one when a "1" may be an "i" or an "l").
+        var words: [[String]] = []
+        /// Whether a phrase may run from the previous word into this one.
+        var linksToPrevious: [Bool] = []
+        /// Whether the next word is glued to this one by punctuation ("man" in "man-made"),
+        /// so a phrase cannot end here.
+        var gluedToNext: [Bool] = []
     }
 
     /// What one text is checked as.
     struct Analysis {
-        /// Token streams, each token with its readings: the words as typed, words glued back
-        /// across in-word punctuation ("s.e.x", "gun-metal"), and runs of single characters
-        /// glued back into words ("s e x").
-        var streams: [[[String]]]
+        /// The words as typed, then (when they differ) words glued back across in-word
+        /// punctuation ("s.e.x", "gun-metal"), and runs of single characters glued back into
+        /// words ("s e x").
+        var streams: [Stream]
         /// Runs of two or more single characters ("sextoy" from "s e x t o y"), de-leeted;
         /// a list entry may hide anywhere inside one.
         var spelledOutRuns: [String]
@@ -25,17 +40,28 @@ enum ModerationText {
 
     static func analyse(_ text: String) -> Analysis {
         let tokens = tokenise(fold(text))
-        var streams = [tokens.map { variants(of: $0.raw) }]
+        var streams = [stream(of: tokens)]
         let compounds = joinCompounds(tokens)
-        if compounds.count != tokens.count { streams.append(compounds.map { variants(of: $0) }) }
+        if compounds.count != tokens.count { streams.append(stream(of: compounds)) }
         let (spelled, runs) = joinSpelledOut(tokens)
-        if !runs.isEmpty { streams.append(spelled.map { variants(of: $0) }) }
+        if !runs.isEmpty { streams.append(stream(of: spelled)) }
         return Analysis(streams: streams, spelledOutRuns: runs.flatMap { variants(of: $0) })
     }
 
     /// The canonical form of a list entry: folded and de-leeted exactly like user text.
     static func canonical(_ term: String) -> [String] {
         tokenise(fold(term)).map { variants(of: $0.raw)[0] }
+    }
+
+    private static func stream(of tokens: [Token]) -> Stream {
+        var stream = Stream()
+        stream.words.reserveCapacity(tokens.count)
+        for (index, token) in tokens.enumerated() {
+            stream.words.append(variants(of: token.raw))
+            stream.linksToPrevious.append(token.linksToPrevious)
+            stream.gluedToNext.append(index + 1 < tokens.count && tokens[index + 1].joinedToPrevious)
+        }
+        return stream
     }
 
     // MARK: Folding
@@ -86,25 +112,38 @@ enum ModerationText {
     /// Symbols that are only letters between other word characters ("k!ll", not "wow!").
     private static let edgeTrimmed: Set<Character> = ["!", "|"]
 
+    /// Separators a phrase may run across besides whitespace.
+    private static let softSeparators: Set<Unicode.Scalar> = ["-", "_", "'", "\u{2019}", "\u{2010}", "\u{2011}", "~", "*", "+", "="]
+
     static func tokenise(_ folded: String) -> [Token] {
         var tokens: [Token] = []
         var current = String.UnicodeScalarView()
-        var sawSpace = true
+        var sawSpace = false
+        var sawHardSeparator = false
         func flush() {
             var word = String(current)
             current = String.UnicodeScalarView()
             while let first = word.first, edgeTrimmed.contains(first) { word.removeFirst() }
             while let last = word.last, edgeTrimmed.contains(last) { word.removeLast() }
             guard !word.isEmpty else { return }
-            tokens.append(Token(raw: word, joinedToPrevious: !sawSpace && !tokens.isEmpty))
+            tokens.append(Token(
+                raw: word,
+                joinedToPrevious: !tokens.isEmpty && !sawSpace,
+                linksToPrevious: !tokens.isEmpty && !sawHardSeparator
+            ))
             sawSpace = false
+            sawHardSeparator = false
         }
         for scalar in folded.unicodeScalars {
             if isWordScalar(scalar) {
                 current.append(scalar)
             } else {
                 flush()
-                if scalar.properties.isWhitespace { sawSpace = true }
+                if scalar.properties.isWhitespace {
+                    sawSpace = true
+                } else if !softSeparators.contains(scalar) {
+                    sawHardSeparator = true
+                }
             }
         }
         flush()
@@ -122,38 +161,42 @@ enum ModerationText {
     }
 
     /// "gun-metal" → "gunmetal", "s.e.x" → "sex": tokens separated only by punctuation.
-    private static func joinCompounds(_ tokens: [Token]) -> [String] {
-        var joined: [String] = []
+    private static func joinCompounds(_ tokens: [Token]) -> [Token] {
+        var joined: [Token] = []
         for token in tokens {
             if token.joinedToPrevious, let last = joined.popLast() {
-                joined.append(last + token.raw)
+                joined.append(Token(raw: last.raw + token.raw, joinedToPrevious: last.joinedToPrevious, linksToPrevious: last.linksToPrevious))
             } else {
-                joined.append(token.raw)
+                joined.append(Token(raw: token.raw, joinedToPrevious: false, linksToPrevious: token.linksToPrevious))
             }
         }
         return joined
     }
 
     /// "s e x toys" → "sex", "toys": runs of single characters glued back together. Also
-    /// returns the glued runs themselves.
-    private static func joinSpelledOut(_ tokens: [Token]) -> (tokens: [String], runs: [String]) {
-        var joined: [String] = []
+    /// returns the glued runs of two or more.
+    private static func joinSpelledOut(_ tokens: [Token]) -> (tokens: [Token], runs: [String]) {
+        var joined: [Token] = []
         var runs: [String] = []
-        var run = ""
+        var run: Token?
         var runLength = 0
         func flush() {
-            if runLength > 0 { joined.append(run) }
-            if runLength >= 2 { runs.append(run) }
-            run = ""
+            if let run { joined.append(run) }
+            if runLength >= 2, let run { runs.append(run.raw) }
+            run = nil
             runLength = 0
         }
         for token in tokens {
             if token.raw.count == 1 {
-                run += token.raw
+                if let started = run {
+                    run = Token(raw: started.raw + token.raw, joinedToPrevious: started.joinedToPrevious, linksToPrevious: started.linksToPrevious)
+                } else {
+                    run = token
+                }
                 runLength += 1
             } else {
                 flush()
-                joined.append(token.raw)
+                joined.append(token)
             }
         }
         flush()
