@@ -208,3 +208,90 @@ struct ImageSizeTests {
         #expect(request.targetSize == ImageSize(width: 1024, height: 1536))
     }
 }
+
+@Suite("Model input read back")
+struct ModelInvocationTests {
+    static func decode(_ json: String) throws -> ModelInput {
+        try JSONDecoder().decode(ModelInput.self, from: Data(json.utf8))
+    }
+
+    static func problems(_ profile: ModelProfile, _ json: String) throws -> [String] {
+        do {
+            _ = try profile.interpret(try decode(json))
+            return []
+        } catch let rejection as ModelInputRejection {
+            return rejection.problems
+        }
+    }
+
+    @Test("every gpt-image-1 input the adapter writes reads back as what was asked", arguments: ModelProfileTests.combinations)
+    func gptImage1RoundTrip(_ c: ModelProfileTests.Combination) throws {
+        let images = Array(ModelProfileTests.urls.prefix(c.mode.inputImageCount))
+        let input = try ModelProfile.gptImage1.input(
+            for: ModelProfileTests.request(c.mode, c.ratio, c.quality, variants: c.variants),
+            prompt: "P", inputImageURLs: images, openAIAPIKey: "sk-x"
+        )
+        let received = try JSONDecoder().decode(ModelInput.self, from: JSONEncoder().encode(input))
+        #expect(try ModelProfile.gptImage1.interpret(received) == ModelInvocation(
+            prompt: "P", inputImageURLs: images, outputCount: c.variants, aspectRatio: c.ratio.rawValue, quality: c.quality
+        ))
+    }
+
+    @Test("flux-kontext-pro inputs read back with the photo's shape or the requested one")
+    func fluxRoundTrip() throws {
+        let config = RuntimeConfig()
+        let photo = GenerationRequest(mode: .staging, roomType: config.roomTypes[0], style: config.styles[0],
+                                      aspectRatio: .portrait, quality: .low, variants: 1, prompt: nil, idempotencyKey: nil)
+        let input = try ModelProfile.fluxKontextPro.input(for: photo, prompt: "P", inputImageURLs: ["https://x/1.png"])
+        let invocation = try ModelProfile.fluxKontextPro.interpret(try JSONDecoder().decode(ModelInput.self, from: JSONEncoder().encode(input)))
+        #expect(invocation == ModelInvocation(prompt: "P", inputImageURLs: ["https://x/1.png"], outputCount: 1, aspectRatio: nil, quality: .auto))
+
+        let text = try ModelProfile.fluxKontextPro.interpret(try Self.decode(#"{"prompt":"P","aspect_ratio":"16:9","seed":7}"#))
+        #expect(text.aspectRatio == "16:9")
+        #expect(text.aspectRatioComponents! == (16, 9))
+        let square = try ModelProfile.fluxKontextPro.interpret(try Self.decode(#"{"prompt":"P"}"#))
+        #expect(square.aspectRatio == "1:1", "nothing to match without an image")
+    }
+
+    @Test("defaults apply to fields left out, and unknown fields are ignored")
+    func defaultsAndUnknownFields() throws {
+        let invocation = try ModelProfile.gptImage1.interpret(try Self.decode(#"{"prompt":"a loft","background":"auto","moderation":"low"}"#))
+        #expect(invocation == ModelInvocation(prompt: "a loft", inputImageURLs: [], outputCount: 1, aspectRatio: "1:1", quality: .auto))
+    }
+
+    @Test("inputs the model would refuse list every problem, as Replicate's 422 detail does")
+    func rejections() throws {
+        #expect(try Self.problems(.gptImage1, #"{}"#) == ["input: prompt is required"])
+        #expect(try Self.problems(.gptImage1, #"{"prompt":"  "}"#) == ["input.prompt: prompt must not be empty"])
+        #expect(try Self.problems(.gptImage1, #"{"prompt":null}"#) == ["input: prompt is required"])
+        #expect(try Self.problems(.gptImage1, #"{"prompt":5}"#) == ["input.prompt: Invalid type. Expected: string"])
+        #expect(try Self.problems(.gptImage1, #"{"prompt":"P","aspect_ratio":"4:3"}"#)
+            == [#"input.aspect_ratio: aspect_ratio must be one of the following: "1:1", "3:2", "2:3" (got "4:3")"#])
+        #expect(try Self.problems(.gptImage1, #"{"prompt":"P","number_of_images":11}"#) == ["input.number_of_images: must be between 1 and 10"])
+        #expect(try Self.problems(.gptImage1, #"{"prompt":"P","number_of_images":"2"}"#) == ["input.number_of_images: Invalid type. Expected: integer"])
+        #expect(try Self.problems(.gptImage1, #"{"prompt":"P","number_of_images":1.5}"#) == ["input.number_of_images: Invalid type. Expected: integer"])
+        let eleven = (1...11).map { "\"https://x/\($0).png\"" }.joined(separator: ",")
+        #expect(try Self.problems(.gptImage1, #"{"prompt":"P","input_images":[\#(eleven)]}"#) == ["input.input_images: at most 10 images are allowed"])
+        #expect(try Self.problems(.gptImage1, #"{"prompt":"P","input_images":"https://x/1.png"}"#) == ["input.input_images: Invalid type. Expected: array of strings"])
+        #expect(try Self.problems(.gptImage1, #"{"quality":"ultra","output_format":"gif"}"#).count == 3)
+        #expect(try Self.problems(.fluxKontextPro, #"{"prompt":"P","input_image":["a","b"],"safety_tolerance":9}"#)
+            == ["input.input_image: Invalid type. Expected: string", "input.safety_tolerance: must be between 0 and 6"])
+
+        let rejection = ModelInputRejection(problems: ["input: prompt is required", "input.quality: bad"])
+        #expect(rejection.detail == "- input: prompt is required\n- input.quality: bad\n")
+    }
+
+    @Test("a received input hides credential-like fields when described")
+    func decodedSecretsAreRedacted() throws {
+        let input = try Self.decode(#"{"prompt":"P","openai_api_key":"sk-live-SECRET","webhook_token":"t0k3n"}"#)
+        #expect(input["openai_api_key"] == .string("sk-live-SECRET"))
+        #expect(!input.description.contains("SECRET"))
+        #expect(!input.description.contains("t0k3n"))
+        #expect(input.description.contains(#""prompt": "P""#))
+    }
+
+    @Test("a value of no JSON type the model knows cannot be decoded")
+    func undecodableValue() {
+        #expect(throws: DecodingError.self) { try Self.decode(#"{"prompt":{"nested":true}}"#) }
+    }
+}

@@ -1,9 +1,13 @@
-/// One value of a model's input, as JSON knows it.
-public enum InputValue: Equatable, Sendable, Encodable {
+/// One value of a model's input, as JSON knows it. The adapter writes the first four;
+/// `number` and `null` exist so an input read back from JSON (the emulator reads what the
+/// client sent) can hold whatever a caller put there, for the profile to refuse.
+public enum InputValue: Equatable, Sendable, Codable {
     case string(String)
     case int(Int)
     case bool(Bool)
     case strings([String])
+    case number(Double)
+    case null
 
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
@@ -12,6 +16,30 @@ public enum InputValue: Equatable, Sendable, Encodable {
         case let .int(value): try container.encode(value)
         case let .bool(value): try container.encode(value)
         case let .strings(value): try container.encode(value)
+        case let .number(value): try container.encode(value)
+        case .null: try container.encodeNil()
+        }
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if container.decodeNil() {
+            self = .null
+        } else if let value = try? container.decode(Int.self) {
+            self = .int(value)
+        } else if let value = try? container.decode(Bool.self) {
+            self = .bool(value)
+        } else if let value = try? container.decode(Double.self) {
+            self = .number(value)
+        } else if let value = try? container.decode(String.self) {
+            self = .string(value)
+        } else if let value = try? container.decode([String].self) {
+            self = .strings(value)
+        } else {
+            throw DecodingError.typeMismatch(
+                InputValue.self,
+                .init(codingPath: decoder.codingPath, debugDescription: "expected a string, number, boolean, null or a list of strings")
+            )
         }
     }
 }
@@ -20,7 +48,7 @@ public enum InputValue: Equatable, Sendable, Encodable {
 /// Fields marked secret (an API key passed through to the model) are encoded for the
 /// request but never shown by `description`, `debugDescription` or a mirror, so logging the
 /// input cannot leak them.
-public struct ModelInput: Equatable, Sendable, Encodable, CustomStringConvertible,
+public struct ModelInput: Equatable, Sendable, Codable, CustomStringConvertible,
     CustomDebugStringConvertible, CustomReflectable
 {
     public struct Field: Equatable, Sendable, CustomStringConvertible, CustomDebugStringConvertible,
@@ -77,6 +105,23 @@ public struct ModelInput: Equatable, Sendable, Encodable, CustomStringConvertibl
         }
     }
 
+    /// Reads an input object from JSON, in the decoder's key order. Keys named like
+    /// credentials (`openai_api_key`, `*token*`, `*secret*`, `*password*`) are marked secret,
+    /// so a received input can be logged as safely as one the adapter wrote.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: FieldKey.self)
+        fields = []
+        for key in container.allKeys {
+            let value = try container.decode(InputValue.self, forKey: key)
+            fields.append(Field(key: key.stringValue, value: value, isSecret: Self.looksSecret(key.stringValue)))
+        }
+    }
+
+    static func looksSecret(_ key: String) -> Bool {
+        let name = key.lowercased()
+        return ["key", "token", "secret", "password"].contains { name.contains($0) }
+    }
+
     public var description: String {
         "{" + fields.map(\.description).joined(separator: ", ") + "}"
     }
@@ -95,6 +140,8 @@ public struct ModelInput: Equatable, Sendable, Encodable, CustomStringConvertibl
         case let .int(number): String(number)
         case let .bool(flag): String(flag)
         case let .strings(texts): "[" + texts.map(quoted).joined(separator: ", ") + "]"
+        case let .number(number): String(number)
+        case .null: "null"
         }
     }
 

@@ -12,9 +12,9 @@ public struct ModelProfile: Equatable, Sendable, CustomStringConvertible {
     public let maxInputImages: Int
     /// The modes this model can serve, in the order of `GenerationMode.allCases`.
     public let supportedModes: [GenerationMode]
-    private let mapping: Mapping
+    let mapping: Mapping
 
-    private enum Mapping: Equatable, Sendable {
+    enum Mapping: Equatable, Sendable {
         case gptImage1
         case fluxKontextPro
     }
