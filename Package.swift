@@ -101,7 +101,11 @@ let package = Package(
         ),
 
         // MARK: - Tests
-        .testTarget(name: "InteriorCoreTests", dependencies: ["InteriorCore"]),
+        .testTarget(
+            name: "InteriorCoreTests",
+            dependencies: ["InteriorCore"],
+            exclude: ["__Snapshots__"]
+        ),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging"]),
         .testTarget(name: "StorageTests", dependencies: ["Storage"]),
         .testTarget(
