@@ -86,17 +86,31 @@ VipsImage *cvips_header_from_buffer(const void *buffer, size_t length) {
 VipsImage *cvips_thumbnail_buffer(const void *buffer, size_t length, int width, int height,
                                   int upscale, int crop_centre) {
     VipsImage *out = NULL;
+    /* No export_profile here: with one, libvips 8.14 also "converts" untagged images from
+     * its fallback sRGB to sRGB and shifts their colours (pure red comes out 248,26,16). */
     if (vips_thumbnail_buffer((void *) buffer, length, &out, width,
                               "height", height,
                               "size", upscale ? VIPS_SIZE_BOTH : VIPS_SIZE_DOWN,
                               "crop", crop_centre ? VIPS_INTERESTING_CENTRE
                                                   : VIPS_INTERESTING_NONE,
-                              "export_profile", "srgb",
                               /* libvips 8.14 does not pass thumbnail's own fail_on to a
                                * buffer loader; the loader option string does reach it. */
                               "option_string", "fail_on=truncated",
                               NULL))
         return NULL;
+
+    /* An embedded profile is still attached, pixels untouched: convert them to sRGB (after
+     * the shrink, so on few pixels). A profile that does not fit the pixels is ignored; the
+     * saver strips it either way. */
+    if (vips_image_get_typeof(out, VIPS_META_ICC_NAME)) {
+        VipsImage *converted = NULL;
+        if (vips_icc_transform(out, &converted, "srgb", "embedded", TRUE, NULL) == 0) {
+            g_object_unref(out);
+            out = converted;
+        } else {
+            vips_error_clear();
+        }
+    }
     return out;
 }
 

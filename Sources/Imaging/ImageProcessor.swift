@@ -24,6 +24,9 @@ public final class ImageProcessor: Sendable {
         limiter = AsyncLimiter(limit: max(1, maxConcurrentJobs))
         // Start libvips now rather than inside the first request; a failure surfaces on use.
         try? VipsRuntime.start()
+        // Detecting capabilities encodes two small images (~150 ms); do it off the caller's
+        // thread so the first health check or composition does not pay for it.
+        Thread { _ = ImageProcessor.capabilities }.start()
     }
 
     /// Detected on first use (it encodes and decodes a tiny HEIC and AVIF), then fixed.

@@ -79,6 +79,26 @@ extension ImagingTests {
             #expect(!tags.keys.contains { $0.hasPrefix("ICC_Profile:") })
         }
 
+        @Test("untagged colours pass through unchanged; CMYK becomes sRGB")
+        func keepsUntaggedColours() async throws {
+            let scratch = try Scratch()
+            let processor = ImageProcessor()
+            let red = try scratch.pillowFixture("red.png", "solid", "png", "64", "48", "255,0,0")
+            let normalised = try await processor.normaliseUpload(red, maxPixels: Self.limit)
+            #expect(try scratch.inspect(normalised.data, "red-out.png", points: ["10,10"]).pixels == [[255, 0, 0]])
+
+            let rendered = try await processor.renderOutput(red, longEdge: 768, maxPixels: Self.limit)
+            let pixel = try scratch.inspect(rendered.image.data, "red-out.webp", points: ["10,10"]).pixels[0]
+            #expect(pixel[0] >= 245 && pixel[1] <= 10 && pixel[2] <= 10, "\(pixel)")
+
+            let cmyk = try scratch.pillowFixture("cmyk.jpg", "solid", "jpeg", "64", "48", "255,0,0", "CMYK")
+            try #require(try scratch.inspect(cmyk, "cmyk-in.jpg").mode == "CMYK")
+            let converted = try await processor.normaliseUpload(cmyk, maxPixels: Self.limit)
+            let view = try scratch.inspect(converted.data, "cmyk-out.jpg", points: ["10,10"])
+            #expect(view.mode == "RGB")
+            #expect(view.pixels[0][0] > 180 && view.pixels[0][1] < 90 && view.pixels[0][2] < 90, "\(view.pixels[0])")
+        }
+
         @Test("the long edge is capped at 2048 px, or the size asked for, never enlarged")
         func capsLongEdge() async throws {
             let scratch = try Scratch()
@@ -150,6 +170,35 @@ extension ImagingTests {
                     #expect(!message.lowercased().contains("vips") && !message.contains("tile"), "\(label): \(message)")
                 }
             }
+        }
+    }
+}
+
+extension ImagingTests {
+    @Suite("WebP metadata chunks")
+    struct WebPMetadataTests {
+        @Test("EXIF, XMP and ICC chunks are removed and the picture survives")
+        func removesChunks() throws {
+            let scratch = try Scratch()
+            _ = try scratch.pillowFixture("tagged.webp", "gradient", "webp", "64", "48", "alpha")
+            try Tools.run("exiftool", ["-overwrite_original", "-Make=PhoneCo", "-XMP-dc:Creator=Someone",
+                                       scratch.path("tagged.webp")])
+            let tagged = try Data(contentsOf: URL(fileURLWithPath: scratch.path("tagged.webp")))
+            try #require(try scratch.inspect(tagged, "tagged-view.webp").xmp)
+
+            let clean = try #require(WebPMetadata.stripped(tagged))
+            let view = try scratch.inspect(clean, "clean.webp")
+            #expect((view.width, view.height, view.mode) == (64, 48, "RGBA"))
+            #expect(view.exif.isEmpty && !view.xmp && !view.icc)
+            #expect(clean.count < tagged.count)
+        }
+
+        @Test("anything that is not a whole WebP file is left alone")
+        func refusesMalformed() {
+            #expect(WebPMetadata.stripped(Data("RIFF\u{0}\u{0}\u{0}\u{0}WAVE".utf8)) == nil)
+            var truncated = CraftedHeader.webpExtended(width: 10, height: 10)
+            truncated.append(contentsOf: Array("EXIF".utf8) + [200, 0, 0, 0, 1, 2])
+            #expect(WebPMetadata.stripped(truncated) == nil)
         }
     }
 }

@@ -129,11 +129,11 @@ extension ImagingTests {
                 return counts.min() ?? 0
             }
 
-            for _ in 0..<10 { try await iteration() }  // warm caches, malloc arenas and fonts
+            for _ in 0..<8 { try await iteration() }  // warm caches, malloc arenas and fonts
             let objectsBefore = await quietObjectCount()
             let residentBefore = try residentBytes()
 
-            let iterations = 80
+            let iterations = 60
             for _ in 0..<iterations { try await iteration() }
 
             let objectsAfter = await quietObjectCount()

@@ -85,6 +85,11 @@ def make(kind, path, *args):
         if "lossless" in options:
             save["lossless"] = True
         img.save(path, **save)
+    elif kind == "solid":
+        fmt, w, h, colour = args[0], int(args[1]), int(args[2]), tuple(int(c) for c in args[3].split(","))
+        img = Image.new("RGB", (w, h), colour)
+        img = img.convert(args[4]) if len(args) > 4 else img
+        img.save(path, format=fmt.upper(), **({"quality": 95} if fmt == "jpeg" else {}))
     elif kind == "noise":
         fmt, w, h = args[0], int(args[1]), int(args[2])
         Image.frombytes("RGB", (w, h), os.urandom(w * h * 3)).save(path, format=fmt.upper())
@@ -160,7 +165,7 @@ final class Scratch {
     }
 
     func pillowFixture(_ name: String, _ kind: String, _ arguments: [String]) throws -> Data {
-        try Tools.pillow(["make", kind, path(name)] + arguments)
+        _ = try Tools.pillow(["make", kind, path(name)] + arguments)
         return try Data(contentsOf: URL(fileURLWithPath: path(name)))
     }
 
