@@ -1,0 +1,95 @@
+import CVipsShim
+import Foundation
+
+/// The picture the emulator returns for a text-only prompt: a gradient between the first
+/// and last palette colours, a strip of palette blocks, and the caption on a light band.
+enum Composition {
+    static let font = "DejaVu Sans"
+    static let maxCaptionCharacters = 200
+    static let fallbackPalette = [
+        RGB(r: 236, g: 228, b: 214), RGB(r: 176, g: 150, b: 120), RGB(r: 96, g: 110, b: 98),
+        RGB(r: 52, g: 58, b: 64),
+    ]
+    static let captionBackground = RGB(r: 246, g: 243, b: 238)
+    static let captionInk = RGB(r: 38, g: 38, b: 42)
+
+    static func draw(width: Int, height: Int, palette: [RGB], caption: String, withText: Bool) throws(ImagingError) -> EncodedImage {
+        let colours = palette.isEmpty ? fallbackPalette : palette
+        let canvas = try VipsImageRef(
+            cvips_vertical_gradient(Int32(width), Int32(height), colours[0].components,
+                                    (colours.count > 1 ? colours[colours.count - 1] : darker(colours[0])).components),
+            orThrow: Vips.failed)
+
+        let margin = max(1, min(width, height) / 24)
+        let bandTop = height * 82 / 100
+        let stripTop = height * 60 / 100
+        let stripHeight = bandTop - stripTop - margin
+        if stripHeight > 0 {
+            let gap = max(1, margin / 2)
+            let usable = width - 2 * margin - gap * (colours.count - 1)
+            let blockWidth = usable / colours.count
+            if blockWidth > 0 {
+                for (index, colour) in colours.enumerated() {
+                    try fill(canvas, colour, left: margin + index * (blockWidth + gap), top: stripTop,
+                             width: blockWidth, height: stripHeight)
+                }
+            }
+        }
+        if bandTop < height {
+            try fill(canvas, captionBackground, left: 0, top: bandTop, width: width, height: height - bandTop)
+        }
+
+        let text = shortened(caption)
+        let box = (width: width - 2 * margin, height: height - bandTop - margin)
+        if withText, !text.isEmpty, box.width >= 8, box.height >= 8 {
+            let mask = try VipsImageRef(
+                cvips_text_mask(markupEscaped(text), font, Int32(box.width), Int32(box.height)),
+                orThrow: .processingFailed("The caption could not be drawn."))
+            let top = bandTop + max(0, (height - bandTop - mask.height) / 2)
+            guard cvips_draw_mask(canvas.pointer, captionInk.components, 3, mask.pointer,
+                                  Int32(margin), Int32(top)) == 0 else {
+                cvips_error_clear()
+                throw .processingFailed("The caption could not be drawn.")
+            }
+        }
+        return try canvas.encode(.png, quality: 0)
+    }
+
+    private static func fill(_ canvas: VipsImageRef, _ colour: RGB, left: Int, top: Int, width: Int, height: Int) throws(ImagingError) {
+        guard cvips_draw_rect(canvas.pointer, colour.components, 3, Int32(left), Int32(top),
+                              Int32(width), Int32(height)) == 0 else {
+            cvips_error_clear()
+            throw Vips.failed
+        }
+    }
+
+    private static func darker(_ colour: RGB) -> RGB {
+        RGB(r: colour.r / 3, g: colour.g / 3, b: colour.b / 3)
+    }
+
+    static func shortened(_ caption: String) -> String {
+        let printable = caption.filter { character in
+            character.isWhitespace || !character.unicodeScalars.contains { $0.properties.generalCategory == .control }
+        }
+        let collapsed = printable.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        guard collapsed.count > maxCaptionCharacters else { return collapsed }
+        return collapsed.prefix(maxCaptionCharacters - 1).trimmingCharacters(in: .whitespaces) + "…"
+    }
+
+    /// libvips renders Pango markup, so a prompt containing `<` or `&` must be escaped.
+    static func markupEscaped(_ text: String) -> String {
+        var escaped = ""
+        escaped.reserveCapacity(text.count)
+        for character in text {
+            switch character {
+            case "&": escaped += "&amp;"
+            case "<": escaped += "&lt;"
+            case ">": escaped += "&gt;"
+            case "\"": escaped += "&quot;"
+            case "'": escaped += "&#39;"
+            default: escaped.append(character)
+            }
+        }
+        return escaped
+    }
+}
