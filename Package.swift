@@ -103,7 +103,7 @@ let package = Package(
         // MARK: - Tests
         .testTarget(name: "InteriorCoreTests", dependencies: ["InteriorCore"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging"]),
-        .testTarget(name: "StorageTests", dependencies: ["Storage"], exclude: ["botocore_oracle.py"]),
+        .testTarget(name: "StorageTests", dependencies: ["Storage"], exclude: ["Python"]),
         .testTarget(
             name: "ReplicateTests",
             dependencies: [

@@ -7,7 +7,8 @@ public protocol BlobStore: Sendable {
     /// "local" or "s3", for health and logs.
     var kind: String { get }
 
-    /// Stores `data` at `bucket`/`path`, replacing any object already there.
+    /// Stores `data` at `bucket`/`path`, replacing any object already there. `contentType` is
+    /// 1–255 printable ASCII characters (it is served back as a header).
     func put(bucket: String, path: String, data: Data, contentType: String) async throws(StorageError)
 
     /// The object at `bucket`/`path`; `StorageError.notFound` when there is none.
@@ -103,6 +104,17 @@ public struct ConfigProblem: Error, Equatable, Sendable, CustomStringConvertible
     }
 
     public var description: String { "\(key): \(message)" }
+}
+
+enum ContentType {
+    /// A content type becomes a response header wherever the object is served, so it must be
+    /// something a header can carry unchanged: 1–255 printable ASCII characters.
+    static func validate(_ contentType: String) throws(StorageError) {
+        guard (1...255).contains(contentType.utf8.count),
+              contentType.utf8.allSatisfy({ (0x20...0x7E).contains($0) }) else {
+            throw .invalidArgument("contentType must be 1 to 255 printable ASCII characters")
+        }
+    }
 }
 
 enum SignedURLLifetime {

@@ -81,6 +81,7 @@ public struct LocalBlobStore: BlobStore {
 
     public func put(bucket: String, path: String, data: Data, contentType: String) async throws(StorageError) {
         try ObjectPath.check(bucket: bucket, path: path)
+        try ContentType.validate(contentType)
         let location = Location(rootPath: rootPath, bucket: bucket, path: path)
         let sidecar = Sidecar(contentType: contentType, etag: Self.etag(of: data), size: data.count,
                               lastModified: now().timeIntervalSince1970)

@@ -58,6 +58,7 @@ public struct S3BlobStore: BlobStore {
 
     public func put(bucket: String, path: String, data: Data, contentType: String) async throws(StorageError) {
         try ObjectPath.check(bucket: bucket, path: path)
+        try ContentType.validate(contentType)
         let response = try await send(.PUT, bucket: bucket, key: path, headers: [("content-type", contentType)], body: data)
         guard response.status == 200 else { throw response.error(bucket: bucket) }
     }

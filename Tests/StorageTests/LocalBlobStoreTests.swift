@@ -194,6 +194,15 @@ struct LocalBlobStoreTests {
         #expect(directory.files().isEmpty)
     }
 
+    @Test("content types a header could not carry are refused", arguments: ["", "text/plain\r\nX-Injected: 1", "image/\u{0}png",
+                                                                           "typ\u{E9}", String(repeating: "a", count: 256)])
+    func badContentTypes(contentType: String) async {
+        let store = store
+        #expect(await storageError { try await store.put(bucket: "public", path: "a.png", data: Data("x".utf8), contentType: contentType) }
+            == .invalidArgument("contentType must be 1 to 255 printable ASCII characters"))
+        #expect(directory.files().isEmpty)
+    }
+
     // MARK: URLs
 
     @Test("signed URLs use the Supabase sign route, encode the path and carry a verifiable token")

@@ -6,8 +6,8 @@ import Testing
 
 @Suite("S3 blob store against moto", .motoServer)
 struct S3BlobStoreTests {
-    static let accessKeyId = "AKIDMOTOTEST00000000"
-    static let secretAccessKey = "moto/secret+KEY/never-printed-0123456789"
+    static let accessKeyId = MotoServer.accessKeyId
+    static let secretAccessKey = MotoServer.secretAccessKey
     static let region = "ap-southeast-2"
 
     let endpoint: URL
@@ -91,7 +91,7 @@ struct S3BlobStoreTests {
 
         let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: url.absoluteString), timeout: .seconds(10))
         let body = try await response.body.collect(upTo: 1 << 20)
-        #expect(response.status.code == 200)
+        #expect(response.status.code == 200, "\(MotoServer.current?.gatewayLog() ?? "")")
         #expect(Data(body.readableBytesView) == bytes)
         #expect(response.headers.first(name: "content-type") == "image/jpeg")
     }
@@ -108,7 +108,65 @@ struct S3BlobStoreTests {
         #expect(store.kind == "s3")
     }
 
+    // MARK: Signatures, checked by the gateway in front of moto
+
+    @Test("requests signed with the wrong secret are refused, and the error shows no signature or secret")
+    func wrongSecretRefused() async throws {
+        let bucket = try await freshBucket()
+        var configuration = Self.configuration(endpoint)
+        configuration.secretAccessKey = "not/the+right-secret"
+        let impostor = S3BlobStore(configuration: configuration, httpClient: .shared)
+        let error = await storageError {
+            try await impostor.put(bucket: bucket, path: "a.webp", data: Data("x".utf8), contentType: "image/webp")
+        }
+        guard case let .backend(status, message)? = error else {
+            Issue.record("expected a backend error, got \(String(describing: error))")
+            return
+        }
+        #expect(status == 403)
+        #expect(message.hasPrefix("SignatureDoesNotMatch: The request signature we calculated does not match"))
+        #expect(!message.contains("refused-signature-never-to-be-shown"))
+        #expect(!message.contains("not/the+right-secret"))
+        #expect(try await store.exists(bucket: bucket, path: "a.webp") == false)
+    }
+
+    @Test("a presigned URL stops working when its path is changed or it has expired")
+    func presignedURLRefusals() async throws {
+        let bucket = try await freshBucket()
+        try await store.put(bucket: bucket, path: "in/a.jpg", data: Data("a".utf8), contentType: "image/jpeg")
+        try await store.put(bucket: bucket, path: "in/b.jpg", data: Data("b".utf8), contentType: "image/jpeg")
+        let url = try await store.signedURL(bucket: bucket, path: "in/a.jpg", expiresIn: 60)
+
+        let moved = url.absoluteString.replacingOccurrences(of: "/in/a.jpg?", with: "/in/b.jpg?")
+        #expect(try await Self.fetch(moved).status == 403)
+
+        let issuedTwoMinutesAgo = Date().addingTimeInterval(-120)
+        let stale = S3BlobStore(configuration: Self.configuration(endpoint), httpClient: .shared, now: { issuedTwoMinutesAgo })
+        let expired = try await stale.signedURL(bucket: bucket, path: "in/a.jpg", expiresIn: 60)
+        #expect(try await Self.fetch(expired.absoluteString).status == 403)
+        let live = try await stale.signedURL(bucket: bucket, path: "in/a.jpg", expiresIn: 600)
+        let fetched = try await Self.fetch(live.absoluteString)
+        #expect(fetched.status == 200)
+        #expect(fetched.body == Data("a".utf8))
+    }
+
+    static func fetch(_ url: String) async throws -> (status: Int, body: Data) {
+        let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: url), timeout: .seconds(10))
+        let body = try await response.body.collect(upTo: 1 << 20)
+        return (Int(response.status.code), Data(body.readableBytesView))
+    }
+
     // MARK: Errors
+
+    @Test("get refuses an object larger than its limit rather than hold it")
+    func objectSizeLimit() async throws {
+        let bucket = try await freshBucket()
+        try await store.put(bucket: bucket, path: "big.bin", data: Data(count: 5000), contentType: "application/octet-stream")
+        let small = S3BlobStore(configuration: Self.configuration(endpoint), httpClient: .shared, maxObjectBytes: 4096)
+        #expect(await storageError { _ = try await small.get(bucket: bucket, path: "big.bin") }
+            == .unavailable("object is larger than 4096 bytes"))
+        #expect(try await store.get(bucket: bucket, path: "big.bin").size == 5000)
+    }
 
     @Test("a missing object is notFound for get, false for exists, and fine to delete")
     func missingObject() async throws {
@@ -165,6 +223,14 @@ struct S3BlobStoreTests {
         #expect(await storageError { try await offline.delete(bucket: "public", path: path) }?.isInvalidPath == true)
         #expect(await storageError { _ = try await offline.signedURL(bucket: "public", path: path, expiresIn: 60) }?.isInvalidPath == true)
         #expect(storageErrorSync { _ = try offline.publicURL(bucket: "public", path: path) }?.isInvalidPath == true)
+    }
+
+    @Test("a content type that would break the request is refused before it is sent")
+    func badContentType() async throws {
+        let closedPort = try FreePort.next()
+        let offline = S3BlobStore(configuration: Self.configuration(URL(string: "http://127.0.0.1:\(closedPort)")!), httpClient: .shared)
+        #expect(await storageError { try await offline.put(bucket: "public", path: "a.png", data: Data("x".utf8), contentType: "text/plain\r\nX-Injected: 1") }
+            == .invalidArgument("contentType must be 1 to 255 printable ASCII characters"))
     }
 
     // MARK: URLs

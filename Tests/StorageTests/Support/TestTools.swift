@@ -18,7 +18,7 @@ enum TestPython {
 
     static let oracleScript = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("botocore_oracle.py").path
+        .appendingPathComponent("Python/botocore_oracle.py").path
 
     /// Runs the botocore oracle; fails the test (never skips) when Python or botocore is missing.
     static func oracle(_ arguments: [String], input: Data = Data(), environment: [String: String] = [:]) throws -> Data {
@@ -119,54 +119,46 @@ enum FreePort {
     }
 }
 
-/// A `moto_server` (PyPI `moto[server]`) on a free loopback port, for the S3 suite.
-final class MotoServer: @unchecked Sendable {
-    let endpoint: URL
+/// A program the tests run in the background, with its output in a log file.
+final class BackgroundProcess: @unchecked Sendable {
+    let name: String
     private let process: Process
     private let log: URL
 
-    @TaskLocal static var current: MotoServer?
-
-    private init(endpoint: URL, process: Process, log: URL) {
-        self.endpoint = endpoint
-        self.process = process
-        self.log = log
-    }
-
-    static func start() async throws -> MotoServer {
-        let port = try FreePort.next()
-        let log = FileManager.default.temporaryDirectory.appendingPathComponent("moto-\(port)-\(UUID().uuidString).log")
+    init(name: String, _ arguments: [String]) throws {
+        self.name = name
+        log = FileManager.default.temporaryDirectory.appendingPathComponent("\(name)-\(UUID().uuidString).log")
         _ = FileManager.default.createFile(atPath: log.path, contents: nil)
-        let process = Process()
+        process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [TestPython.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", String(port)]
+        process.arguments = arguments
         process.standardOutput = try FileHandle(forWritingTo: log)
         process.standardError = try FileHandle(forWritingTo: log)
         try process.run()
-        let server = MotoServer(endpoint: URL(string: "http://127.0.0.1:\(port)")!, process: process, log: log)
+    }
 
-        // Waits for a real process to come up; nothing here stands in for time under test.
+    /// Waits until `url` answers HTTP at all. This waits for a real process to come up;
+    /// nothing here stands in for time under test.
+    func waitUntilServing(_ url: String) async throws {
         let deadline = ContinuousClock.now + .seconds(30)
         while ContinuousClock.now < deadline {
             guard process.isRunning else {
-                throw ToolFailure("moto_server exited at start-up (is moto[server] installed for \(TestPython.executable)?):\n\(server.output())")
+                throw ToolFailure("\(name) exited at start-up (is it installed for \(TestPython.executable)?):\n\(output())")
             }
-            var request = HTTPClientRequest(url: "\(server.endpoint.absoluteString)/moto-api/")
-            request.method = .GET
-            if let response = try? await HTTPClient.shared.execute(request, timeout: .seconds(2)) {
+            if let response = try? await HTTPClient.shared.execute(HTTPClientRequest(url: url), timeout: .seconds(2)) {
                 _ = try? await response.body.collect(upTo: 1 << 20)
-                return server
+                return
             }
             try await Task.sleep(for: .milliseconds(100))
         }
-        server.stop()
-        throw ToolFailure("moto_server did not answer within 30 s:\n\(server.output())")
+        stop()
+        throw ToolFailure("\(name) did not answer within 30 s:\n\(output())")
     }
 
     func stop() {
         guard process.isRunning else { return }
         // SIGKILL, not terminate(): a child spawned from a dispatch thread inherits that
-        // thread's blocked signal mask, so moto never sees SIGTERM.
+        // thread's blocked signal mask, so SIGTERM would never arrive.
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
         try? FileManager.default.removeItem(at: log)
@@ -175,6 +167,64 @@ final class MotoServer: @unchecked Sendable {
     func output() -> String {
         (try? String(contentsOf: log, encoding: .utf8)) ?? ""
     }
+}
+
+/// `moto_server` (PyPI `moto[server]`) on a free loopback port, behind `sigv4_gateway.py`,
+/// which refuses any request whose Signature V4 botocore does not reproduce — moto checks none.
+final class MotoServer: Sendable {
+    static let accessKeyId = "AKIDMOTOTEST00000000"
+    static let secretAccessKey = "moto/secret+KEY/never-printed-0123456789"
+
+    /// The gateway: what stores under test talk to.
+    let endpoint: URL
+    /// moto itself, for independent checks that should not depend on the gateway.
+    let motoEndpoint: URL
+    private let moto: BackgroundProcess
+    private let gateway: BackgroundProcess
+
+    @TaskLocal static var current: MotoServer?
+
+    private init(endpoint: URL, motoEndpoint: URL, moto: BackgroundProcess, gateway: BackgroundProcess) {
+        self.endpoint = endpoint
+        self.motoEndpoint = motoEndpoint
+        self.moto = moto
+        self.gateway = gateway
+    }
+
+    static func start() async throws -> MotoServer {
+        let motoPort = try FreePort.next()
+        let moto = try BackgroundProcess(name: "moto_server",
+                                         [TestPython.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", String(motoPort)])
+        do {
+            try await moto.waitUntilServing("http://127.0.0.1:\(motoPort)/moto-api/")
+        } catch {
+            moto.stop()
+            throw error
+        }
+        let gatewayPort = try FreePort.next()
+        let script = URL(fileURLWithPath: TestPython.oracleScript).deletingLastPathComponent().appendingPathComponent("sigv4_gateway.py").path
+        let gateway = try BackgroundProcess(name: "sigv4_gateway", [
+            TestPython.executable, script, "--port", String(gatewayPort), "--upstream-port", String(motoPort),
+            "--access-key", accessKeyId, "--secret-key", secretAccessKey,
+        ])
+        do {
+            try await gateway.waitUntilServing("http://127.0.0.1:\(gatewayPort)/")
+        } catch {
+            moto.stop()
+            gateway.stop()
+            throw error
+        }
+        return MotoServer(endpoint: URL(string: "http://127.0.0.1:\(gatewayPort)")!,
+                          motoEndpoint: URL(string: "http://127.0.0.1:\(motoPort)")!, moto: moto, gateway: gateway)
+    }
+
+    func stop() {
+        gateway.stop()
+        moto.stop()
+    }
+
+    /// What the gateway logged: its refusals say why a signature was rejected.
+    func gatewayLog() -> String { gateway.output() }
 }
 
 /// Runs a suite with one moto server, started before its first test and stopped after its last.
