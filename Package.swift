@@ -107,7 +107,7 @@ let package = Package(
             exclude: ["__Snapshots__"]
         ),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging"]),
-        .testTarget(name: "StorageTests", dependencies: ["Storage"]),
+        .testTarget(name: "StorageTests", dependencies: ["Storage"], exclude: ["Python"]),
         .testTarget(
             name: "ReplicateTests",
             dependencies: [
