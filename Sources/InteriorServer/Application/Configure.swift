@@ -1,22 +1,48 @@
+import AsyncHTTPClient
 import Fluent
 import FluentPostgresDriver
 import FluentSQLiteDriver
 import Foundation
+import Imaging
 import InteriorCore
+import Logging
+import NIOConcurrencyHelpers
+import Replicate
 import SQLKit
+import Storage
 import Vapor
 
-/// Side effects the service depends on, injected so tests control them.
+/// Side effects and outside systems the service depends on, injected so tests control them.
 public struct Dependencies: Sendable {
     public var now: @Sendable () -> Date
     public var makeID: @Sendable () -> UUID
+    /// How the server reaches Replicate. Nil: the real API with `REPLICATE_API_TOKEN`; the
+    /// executable passes the emulator it started when no token is configured.
+    public var replicate: ReplicateConnection?
+    /// Wraps the configured store (tests inject storage faults with it).
+    public var wrapStore: @Sendable (any BlobStore) -> any BlobStore
+    /// Sleeps between download retries.
+    public var sleep: @Sendable (Duration) async throws -> Void
+    /// The metrics registry (`interior serve` shares it with swift-metrics).
+    public var metrics: InteriorMetrics?
+    /// Inbox workers and the reconciler loop; off for one-shot commands.
+    public var backgroundWork: Bool
 
-    public init(now: @escaping @Sendable () -> Date, makeID: @escaping @Sendable () -> UUID) {
+    public init(now: @escaping @Sendable () -> Date = { Date() }, makeID: @escaping @Sendable () -> UUID = { UUID() },
+                replicate: ReplicateConnection? = nil,
+                wrapStore: @escaping @Sendable (any BlobStore) -> any BlobStore = { $0 },
+                sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) },
+                metrics: InteriorMetrics? = nil, backgroundWork: Bool = true) {
         self.now = now
         self.makeID = makeID
+        self.replicate = replicate
+        self.wrapStore = wrapStore
+        self.sleep = sleep
+        self.metrics = metrics
+        self.backgroundWork = backgroundWork
     }
 
-    public static let live = Dependencies(now: { Date() }, makeID: { UUID() })
+    public static let live = Dependencies()
 }
 
 /// What every route and service of one application shares.
@@ -24,26 +50,105 @@ final class InteriorContext: Sendable {
     let settings: Settings
     let dependencies: Dependencies
     let verifier: AccessTokenVerifier
-    let knownProfiles: KnownProfiles
+    let knownProfiles = KnownProfiles()
+    let metrics: InteriorMetrics
+    let store: any BlobStore
+    /// Set when storage is local: the server serves its objects.
+    let localStore: LocalBlobStore?
+    let images: ImageProcessor
+    let replicate: ReplicateGateway
+    let validator: GenerationRequestValidator
+    let inputs: InputResolver
+    let assets: AssetService
+    let inbox: InboxProcessor
+    let reconciler: Reconciler
+    let downloadClient: HTTPClient
 
-    init(settings: Settings, dependencies: Dependencies, verifier: AccessTokenVerifier) {
+    init(app: Application, settings: Settings, dependencies: Dependencies, verifier: AccessTokenVerifier) throws {
         self.settings = settings
         self.dependencies = dependencies
         self.verifier = verifier
-        self.knownProfiles = KnownProfiles()
-    }
+        let metrics = dependencies.metrics ?? InteriorMetrics()
+        self.metrics = metrics
+        let logger = app.logger
 
-    /// Storage is reachable and writable.
-    func checkStorage() async throws {
+        // Storage
+        let baseStore: any BlobStore
         switch settings.storage {
         case let .local(root):
-            try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
-            guard FileManager.default.isWritableFile(atPath: root.path) else {
-                throw CocoaError(.fileWriteNoPermission)
+            let signer: LocalURLSigner
+            if let secret = settings.storageSigningSecret {
+                signer = LocalURLSigner(secret: secret.value)
+            } else {
+                logger.warning("STORAGE_SIGNING_SECRET is not set: signed URLs use a random key and die with this process")
+                signer = .random()
             }
-        case .s3:
-            throw CocoaError(.featureUnsupported)
+            let local = LocalBlobStore(root: root, urlSigner: signer, publicBaseURL: settings.publicBaseURL,
+                                       publicAssetBaseURL: settings.publicAssetBaseURL, now: dependencies.now)
+            localStore = local
+            baseStore = local
+        case let .s3(configuration):
+            localStore = nil
+            baseStore = S3BlobStore(configuration: configuration, httpClient: app.http.client.shared, now: dependencies.now)
         }
+        let store = dependencies.wrapStore(baseStore)
+        self.store = store
+
+        // Images
+        let images = ImageProcessor()
+        self.images = images
+
+        // Replicate
+        guard let connection = dependencies.replicate ?? Self.liveConnection(settings) else {
+            throw ConfigError("REPLICATE_API_TOKEN", "not set, and no emulator was started")
+        }
+        guard let profile = ModelProfile.named(settings.replicate.model) else {
+            throw ConfigError("REPLICATE_MODEL", "no profile for \"\(settings.replicate.model)\" (known: \(ModelProfile.all.map(\.id).joined(separator: ", ")))")
+        }
+        let replicate = try ReplicateGateway(connection: connection, settings: settings, profile: profile,
+                                             httpClient: app.http.client.shared, metrics: metrics,
+                                             now: dependencies.now, logger: logger)
+        self.replicate = replicate
+        self.validator = GenerationRequestValidator(config: settings.runtime, profile: profile)
+
+        var storageHosts: Set<String> = [settings.publicBaseURL.host?.lowercased()].compactMap { $0 }.reduce(into: []) { $0.insert($1) }
+        if case let .s3(configuration) = settings.storage, let host = configuration.endpoint.host?.lowercased() {
+            storageHosts.insert(host)
+        }
+        self.inputs = InputResolver(images: images, store: store, settings: settings, storageHosts: storageHosts)
+
+        // Outputs
+        var outputHosts = settings.replicate.outputHosts
+        if connection.isEmulator, let host = connection.baseURL.host?.lowercased() {
+            outputHosts.append(host)
+        }
+        let downloadClient = OutputDownloader.makeClient()
+        self.downloadClient = downloadClient
+        let downloader = OutputDownloader(
+            client: downloadClient, allowedHosts: outputHosts, allowHTTP: !settings.isProduction,
+            maxBytes: 25 * 1024 * 1024, timeout: .seconds(30), attempts: 3, sleep: dependencies.sleep)
+        let assets = AssetService(downloader: downloader, images: images, store: store, bucket: settings.publicBucket,
+                                  maxPixels: settings.runtime.limits.maxPixels, metrics: metrics, logger: logger)
+        self.assets = assets
+
+        // The inbox and the reconciler
+        let database: @Sendable () -> any Database = { app.db }
+        let applier = PredictionApplier(db: app.db, assets: assets, metrics: metrics, now: dependencies.now,
+                                        makeID: dependencies.makeID, logger: logger)
+        let inbox = InboxProcessor(database: database, applier: applier, metrics: metrics, now: dependencies.now, logger: logger)
+        self.inbox = inbox
+        self.reconciler = Reconciler(database: database, replicate: replicate, inbox: inbox, timeouts: settings.runtime.timeouts,
+                                     metrics: metrics, now: dependencies.now, makeID: dependencies.makeID, logger: logger)
+    }
+
+    private static func liveConnection(_ settings: Settings) -> ReplicateConnection? {
+        guard let token = settings.replicate.token, let secret = settings.replicate.webhookSecret else { return nil }
+        return ReplicateConnection(baseURL: settings.replicate.baseURL, token: token, webhookSecret: secret, isEmulator: false)
+    }
+
+    /// Storage is reachable and both buckets are usable.
+    func checkStorage() async throws {
+        try await store.checkHealth(buckets: [settings.publicBucket, settings.privateBucket])
     }
 }
 
@@ -92,8 +197,11 @@ public func configure(_ app: Application, settings: Settings, dependencies: Depe
     app.migrations.add(InteriorMigrations.all)
 
     let verifier = try await makeVerifier(app, settings: settings, dependencies: dependencies)
-    let context = InteriorContext(settings: settings, dependencies: dependencies, verifier: verifier)
+    let context = try InteriorContext(app: app, settings: settings, dependencies: dependencies, verifier: verifier)
     app.setInterior(context)
+    if context.replicate.connection.isEmulator {
+        app.logger.warning("Replicate: using the local EMULATOR at \(context.replicate.connection.baseURL.absoluteString) — images are stand-ins, not model outputs")
+    }
 
     app.middleware = Middlewares()
     app.middleware.use(RequestContextMiddleware())
@@ -111,6 +219,37 @@ public func configure(_ app: Application, settings: Settings, dependencies: Depe
     case .always: try await app.autoMigrate()
     case .automaticOutsideProduction where !settings.isProduction: try await app.autoMigrate()
     case .automaticOutsideProduction, .never: break
+    }
+    app.lifecycle.use(BackgroundWork(context: context, enabled: dependencies.backgroundWork))
+}
+
+/// Starts the inbox workers and the reconciler when the application boots, and stops them
+/// (and the download client) when it shuts down.
+private final class BackgroundWork: LifecycleHandler, Sendable {
+    let context: InteriorContext
+    let enabled: Bool
+    private let reconcilerTask = NIOLockedValueBox<Task<Void, Never>?>(nil)
+
+    init(context: InteriorContext, enabled: Bool) {
+        self.context = context
+        self.enabled = enabled
+    }
+
+    func didBootAsync(_ application: Application) async throws {
+        guard enabled else { return }
+        context.inbox.start()
+        let reconciler = context.reconciler
+        let interval = context.settings.runtime.timeouts.sweeperInterval
+        reconcilerTask.withLockedValue { $0 = Task { await reconciler.run(every: .seconds(interval)) } }
+    }
+
+    func shutdownAsync(_ application: Application) async {
+        if let task = reconcilerTask.withLockedValue({ $0 }) {
+            task.cancel()
+            await task.value
+        }
+        await context.inbox.stop()
+        try? await context.downloadClient.shutdown()
     }
 }
 

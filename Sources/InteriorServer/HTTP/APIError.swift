@@ -9,6 +9,8 @@ public enum APIErrorCode: String, Codable, Sendable, CaseIterable {
     case notFound = "NOT_FOUND"
     case methodNotAllowed = "METHOD_NOT_ALLOWED"
     case tooManyInflight = "TOO_MANY_INFLIGHT"
+    /// Cancel of a finished job, or retry of one that did not fail.
+    case invalidState = "INVALID_STATE"
     case payloadTooLarge = "PAYLOAD_TOO_LARGE"
     case unsupportedMediaType = "UNSUPPORTED_MEDIA_TYPE"
     case idempotencyKeyReused = "IDEMPOTENCY_KEY_REUSED"
@@ -25,7 +27,7 @@ public enum APIErrorCode: String, Codable, Sendable, CaseIterable {
         case .forbidden: .forbidden
         case .notFound: .notFound
         case .methodNotAllowed: .methodNotAllowed
-        case .tooManyInflight: .conflict
+        case .tooManyInflight, .invalidState: .conflict
         case .payloadTooLarge: .payloadTooLarge
         case .unsupportedMediaType: .unsupportedMediaType
         case .idempotencyKeyReused: .unprocessableEntity

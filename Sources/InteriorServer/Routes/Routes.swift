@@ -1,15 +1,40 @@
 import Vapor
 
-/// Every route of the API, in one place.
+/// Every route of the service, in one place.
 func routes(_ app: Application) throws {
+    let context = app.interior
     let api = app.grouped("api", "v1")
 
     // MARK: Public
     api.get("health", use: HealthController.health)
     api.get("config", use: ConfigController.config)
 
+    // MARK: Replicate → us (signed)
+    api.on(.POST, "webhooks", "replicate", body: .collect(maxSize: "1mb"), use: WebhookController.receive)
+
     // MARK: Signed-in users
     let user = api.grouped(UserAuthMiddleware())
     user.get("auth", "me", use: AccountController.me)
     user.get("usage", use: AccountController.usage)
+
+    // The submit body is streamed: limits are enforced while reading (413 at once).
+    user.on(.POST, "generations", body: .stream, use: GenerationsController.submit)
+    user.get("generations", use: GenerationsController.list)
+    user.get("generations", ":id", use: GenerationsController.status)
+    user.post("generations", ":id", "cancel", use: GenerationsController.cancel)
+    user.post("generations", ":id", "retry", use: GenerationsController.retry)
+
+    user.get("renders", use: RendersController.list)
+    user.get("renders", ":id", use: RendersController.get)
+    user.delete("renders", ":id", use: RendersController.delete)
+
+    // MARK: Local storage objects (Supabase Storage's URL shapes)
+    if context.localStore != nil {
+        let objects = app.grouped("storage", "v1", "object")
+        objects.get("public", ":bucket", "**", use: StorageController.publicObject)
+        objects.get("sign", ":bucket", "**", use: StorageController.signedObject)
+    }
+
+    // MARK: Operations
+    app.get("metrics", use: MetricsController.metrics)
 }

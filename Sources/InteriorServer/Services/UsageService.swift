@@ -7,18 +7,23 @@ import Vapor
 struct UsageService {
     let sql: any SQLDatabase
     let runtime: RuntimeConfig
-    let user: AuthenticatedUser
+    let owner: UUID
     let now: @Sendable () -> Date
 
+    init(sql: any SQLDatabase, runtime: RuntimeConfig, owner: UUID, now: @escaping @Sendable () -> Date) {
+        self.sql = sql
+        self.runtime = runtime
+        self.owner = owner
+        self.now = now
+    }
+
     init(_ request: Request) {
-        self.sql = request.sql
-        self.runtime = request.interior.settings.runtime
-        self.user = request.user
-        self.now = request.interior.dependencies.now
+        self.init(sql: request.sql, runtime: request.interior.settings.runtime, owner: request.user.id,
+                  now: request.interior.dependencies.now)
     }
 
     func profile() async throws -> ProfileRow {
-        guard let profile = try await ProfileRepository(sql: sql).find(id: user.id) else {
+        guard let profile = try await ProfileRepository(sql: sql).find(id: owner) else {
             throw RepositoryError.missingRow("profiles")
         }
         return profile
@@ -27,7 +32,7 @@ struct UsageService {
     func summary() async throws -> UsageSummary {
         let profile = try await profile()
         let period = UsagePeriod.month(containing: now())
-        let totals = try await UsageRepository(sql: sql).totals(owner: user.id, period: period)
+        let totals = try await UsageRepository(sql: sql).totals(owner: owner, period: period)
         return UsageSummary(plan: runtime.plan(id: profile.planId), totals: totals, period: period)
     }
 }

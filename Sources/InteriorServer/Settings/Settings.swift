@@ -1,6 +1,7 @@
 import Foundation
 import InteriorCore
 import Logging
+import Storage
 
 /// Everything the server is configured with (SPEC §3), read once at start-up and validated
 /// as a whole: endpoints and secrets from the environment (and `.env`), product knobs from
@@ -18,7 +19,7 @@ public struct Settings: Sendable {
 
     public enum StorageLocation: Sendable, Equatable {
         case local(root: URL)
-        case s3(url: String)
+        case s3(S3Configuration)
     }
 
     public enum AuthMode: Sendable, Equatable {
@@ -98,7 +99,8 @@ extension Settings {
         let dataDirectory = workingDirectory.appendingPathComponent("data", isDirectory: true)
 
         let database = try parseDatabase(value("DATABASE_URL") ?? "sqlite://data/interior.sqlite", relativeTo: workingDirectory)
-        let storage = try parseStorage(value("STORAGE_URL") ?? "file://data/storage", relativeTo: workingDirectory)
+        let storage = try parseStorage(value("STORAGE_URL") ?? "file://data/storage", relativeTo: workingDirectory,
+                                       environment: env.filter { !$0.value.trimmingCharacters(in: .whitespaces).isEmpty })
         let publicBucket = try parseBucket(value("STORAGE_PUBLIC_BUCKET") ?? "public", key: "STORAGE_PUBLIC_BUCKET")
         let privateBucket = try parseBucket(value("STORAGE_PRIVATE_BUCKET") ?? "private", key: "STORAGE_PRIVATE_BUCKET")
         if publicBucket == privateBucket {
@@ -199,24 +201,21 @@ extension Settings {
         }
     }
 
-    private static func parseStorage(_ raw: String, relativeTo directory: URL) throws(ConfigError) -> StorageLocation {
-        guard let schemeEnd = raw.range(of: "://") else {
-            throw ConfigError("STORAGE_URL", "must look like file://data/storage or s3://?endpoint=...&region=...")
-        }
-        let scheme = raw[..<schemeEnd.lowerBound].lowercased()
-        let rest = String(raw[schemeEnd.upperBound...])
-        switch scheme {
-        case "file":
-            guard !rest.isEmpty, !rest.contains("?") else {
-                throw ConfigError("STORAGE_URL", "file storage needs a directory, e.g. file://data/storage")
+    private static func parseStorage(_ raw: String, relativeTo directory: URL, environment: [String: String]) throws(ConfigError) -> StorageLocation {
+        let scheme = raw.range(of: "://").map { raw[..<$0.lowerBound].lowercased() }
+        do {
+            switch scheme {
+            case "file": return .local(root: try LocalBlobStore.root(fromStorageURL: raw, workingDirectory: directory))
+            case "s3": return .s3(try S3Configuration.parse(storageURL: raw, environment: environment))
+            case let scheme?: throw ConfigError("STORAGE_URL", "unsupported scheme \"\(scheme)\" (use file or s3)")
+            case nil: throw ConfigError("STORAGE_URL", "must look like file://data/storage or s3://?endpoint=...&region=...")
             }
-            let root = rest.hasPrefix("/") ? URL(fileURLWithPath: rest, isDirectory: true)
-                : directory.appendingPathComponent(rest, isDirectory: true)
-            return .local(root: root)
-        case "s3":
-            return .s3(url: raw)
-        default:
-            throw ConfigError("STORAGE_URL", "unsupported scheme \"\(scheme)\" (use file or s3)")
+        } catch let problem as ConfigProblem {
+            throw ConfigError(problem.key, problem.message)
+        } catch let error as ConfigError {
+            throw error
+        } catch {
+            throw ConfigError("STORAGE_URL", "could not be read")
         }
     }
 

@@ -1,0 +1,275 @@
+import Crypto
+import FluentKit
+import Foundation
+import Imaging
+import InteriorCore
+import Logging
+import Replicate
+import SQLKit
+import Storage
+
+/// The rules of submitting, reading, cancelling and retrying generations (SPEC §8.1, §8.2,
+/// §8.5). Routes parse and authenticate; this decides.
+struct GenerationService: Sendable {
+    let context: InteriorContext
+    let db: any Database
+    let logger: Logger
+
+    private var sql: any SQLDatabase { db as! any SQLDatabase }
+    private var jobs: JobRepository { JobRepository(db: db) }
+    private var settings: Settings { context.settings }
+    private var now: Date { context.dependencies.now() }
+
+    enum SubmitOutcome {
+        case created(JobRow)
+        /// The same idempotency key and the same request: the original job, nothing charged.
+        case replayed(JobRow)
+    }
+
+    // MARK: - Submit (SPEC §8.1)
+
+    func submit(user: AuthenticatedUser, form: SubmitForm, idempotencyKeyHeader: String?) async throws -> SubmitOutcome {
+        let started = ContinuousClock.now
+        // 1. Validate and moderate; read and check the images (no lock is taken for bad input).
+        let request = try validate(form, idempotencyKeyHeader: idempotencyKeyHeader)
+        let inputs = try await context.inputs.resolve(form, owner: user.id)
+        let fingerprint = Self.fingerprint(request, inputs: inputs)
+
+        // 2. Idempotency: the same key returns the original job, never a second charge.
+        if let key = request.idempotencyKey, let existing = try await jobs.find(owner: user.id, idempotencyKey: key) {
+            return try replay(existing, fingerprint: fingerprint)
+        }
+
+        // 3. Quota. One job can be in flight per owner, so this check cannot be raced by
+        //    the same owner: a concurrent submit fails at the insert below.
+        let usage = try await UsageService(sql: sql, runtime: settings.runtime, owner: user.id, now: context.dependencies.now).summary()
+        guard usage.canSubmit else {
+            let plan = settings.runtime.plan(id: usage.planId)
+            throw APIError(.limitExceeded,
+                           "You have used all \(usage.monthlyAllowance) generations of the \(plan.label) plan this month.",
+                           details: ["planId": plan.id, "periodEnd": ISO8601DateFormatter().string(from: usage.period.end)])
+        }
+
+        // 4. The job and its debit, in one transaction; the insert is the in-flight lock.
+        let jobId = context.dependencies.makeID()
+        var uploads: [(path: String, image: EncodedImage)] = []
+        var inputPaths: [String] = []
+        for input in inputs {
+            switch input.source {
+            case let .upload(image):
+                let path = StoragePaths.upload(owner: user.id, id: context.dependencies.makeID(), format: image.format)
+                uploads.append((path, image))
+                inputPaths.append(path)
+            case let .stored(path):
+                inputPaths.append(path)
+            }
+        }
+        let createdAt = now
+        var job = JobRow(
+            id: jobId, ownerId: user.id, mode: request.mode, roomType: request.roomType.id, style: request.style.id,
+            aspectRatio: request.aspectRatio, quality: request.quality, variants: request.variants,
+            prompt: request.prompt, finalPrompt: request.finalPrompt,
+            input1Path: inputPaths.first, input2Path: inputPaths.dropFirst().first,
+            model: context.replicate.profile.id, predictionId: nil, status: .starting, errorCode: nil, error: nil,
+            idempotencyKey: request.idempotencyKey, requestFingerprint: fingerprint,
+            createdAt: createdAt, updatedAt: createdAt, lastPolledAt: nil, completedAt: nil)
+        switch try await jobs.insertWithDebit(job, debitId: context.dependencies.makeID()) {
+        case .inserted:
+            break
+        case .ownerHasJobInFlight:
+            throw APIError(.tooManyInflight, "Please wait until this generation is complete.")
+        case .idempotencyKeyTaken:
+            // A concurrent request with the same key won the insert.
+            guard let key = request.idempotencyKey, let existing = try await jobs.find(owner: user.id, idempotencyKey: key) else {
+                throw APIError(.idempotencyKeyReused, "This idempotency key was already used.")
+            }
+            return try replay(existing, fingerprint: fingerprint)
+        }
+        TransitionLog.log(logger, job: job.id, prediction: nil, from: nil, to: .starting, since: createdAt, now: createdAt)
+
+        // 5. Store the uploads privately; 6. build the input and create the prediction.
+        let signedURLs: [String]
+        do {
+            for upload in uploads {
+                try await context.store.put(bucket: settings.privateBucket, path: upload.path,
+                                            data: upload.image.data, contentType: upload.image.format.mimeType)
+            }
+            signedURLs = try await inputPaths.asyncMap { path in
+                try await context.store.signedURL(bucket: settings.privateBucket, path: path,
+                                                  expiresIn: settings.runtime.timeouts.inputSignedURLTTL).absoluteString
+            }
+        } catch {
+            logger.error("storing the inputs failed", metadata: ["jobId": "\(job.id.apiString)", "error": "\(error)"])
+            try await failSubmit(job, code: "INTERNAL_ERROR", message: "We could not store your images. You have not been charged — please try again.")
+            throw APIError.internalError
+        }
+
+        let prediction: Prediction
+        do {
+            let input = try context.replicate.profile.input(
+                for: request, prompt: request.finalPrompt, inputImageURLs: signedURLs,
+                openAIAPIKey: context.replicate.openAIKey?.value)
+            prediction = try await context.replicate.client.createPrediction(
+                model: context.replicate.profile.id, input: input, webhook: webhookURL(job: job.id),
+                webhookEventsFilter: [.start, .completed])
+        } catch {
+            logger.warning("creating the prediction failed", metadata: ["jobId": "\(job.id.apiString)", "error": "\(error)"])
+            try await failSubmit(job, code: "UPSTREAM_ERROR",
+                                 message: "The image service could not start this generation. You have not been charged — please try again.")
+            throw APIError(.upstreamError, "The image service could not start this generation. You have not been charged — please try again.")
+        }
+
+        // 7. Attach the prediction. What it already says (a fast model may have finished)
+        //    goes through the inbox like every other status report.
+        let status: JobStatus = prediction.status == .processing ? .processing : .starting
+        try await jobs.attachPrediction(job: job.id, predictionId: prediction.id, status: status, now: now)
+        job.predictionId = prediction.id
+        job.status = status
+        if prediction.status != .starting && prediction.status != .processing {
+            try await context.inbox.recordSynthetic(prediction, job: job.id, source: .poll, now: now)
+        }
+        context.metrics.jobSubmitted(mode: job.mode)
+        context.metrics.submitLatency(ContinuousClock.now - started)
+        return .created(job)
+    }
+
+    /// Ends a job whose submit failed after the lock: failed and refunded in one transaction,
+    /// so the owner's slot is free again and the net charge is zero.
+    private func failSubmit(_ job: JobRow, code: String, message: String) async throws {
+        let ended = try await jobs.finishUnsuccessfully(job: job.id, status: .failed, errorCode: code, message: message,
+                                                        now: now, refundId: context.dependencies.makeID())
+        if ended {
+            context.metrics.jobFailed(mode: job.mode, code: code)
+            TransitionLog.log(logger, job: job.id, prediction: job.predictionId, from: .starting, to: .failed, since: job.createdAt, now: now)
+        }
+    }
+
+    private func replay(_ existing: JobRow, fingerprint: String) throws -> SubmitOutcome {
+        guard existing.requestFingerprint == fingerprint else {
+            throw APIError(.idempotencyKeyReused, "This idempotency key was already used for a different request.",
+                           details: ["field": "idempotencyKey"])
+        }
+        return .replayed(existing)
+    }
+
+    private func validate(_ form: SubmitForm, idempotencyKeyHeader: String?) throws -> GenerationRequest {
+        let bodyKey = form.fields["idempotencyKey"]
+        if let bodyKey, let idempotencyKeyHeader, bodyKey.lowercased() != idempotencyKeyHeader.lowercased() {
+            throw APIError.validation(field: "idempotencyKey", "The Idempotency-Key header and idempotencyKey differ.")
+        }
+        let submission = GenerationSubmission(
+            mode: form.fields["mode"], prompt: form.fields["prompt"], roomType: form.fields["roomType"],
+            style: form.fields["style"], aspectRatio: form.fields["aspectRatio"], quality: form.fields["quality"],
+            variants: form.fields["variants"].map { .text($0) }, idempotencyKey: bodyKey ?? idempotencyKeyHeader,
+            hasInput1: form.files["input1"] != nil || form.fields["input1Url"] != nil,
+            hasInput2: form.files["input2"] != nil || form.fields["input2Url"] != nil)
+        do {
+            return try context.validator.validate(submission)
+        } catch {
+            throw APIError.validation(field: error.field, error.message)
+        }
+    }
+
+    /// What makes two submits "the same request" for idempotency: every setting, the
+    /// prompt, and the inputs (by content for uploads, by path for stored images).
+    static func fingerprint(_ request: GenerationRequest, inputs: [InputImage]) -> String {
+        let parts = [
+            request.mode.rawValue, request.roomType.id, request.style.id, request.aspectRatio.rawValue,
+            request.quality.rawValue, String(request.variants), request.prompt ?? "",
+        ] + inputs.map { "\($0.slot)=\($0.digest)" }
+        let canonical = parts.map { "\($0.utf8.count):\($0)" }.joined(separator: "|")
+        return InputResolver.sha256(Data(canonical.utf8))
+    }
+
+    private func webhookURL(job: UUID) -> URL {
+        URL(string: settings.publicBaseURL.absoluteString + "/api/v1/webhooks/replicate?job=" + job.apiString)!
+    }
+
+    // MARK: - Status (SPEC §8.2)
+
+    /// The owner's job, after polling Replicate when the job looks stale. Failures of the
+    /// poll are logged, not returned: the job as stored is still the truth.
+    func status(user: AuthenticatedUser, jobId: UUID) async throws -> (JobRow, RenderWithVariants?) {
+        guard var job = try await jobs.find(id: jobId, owner: user.id) else { throw APIError.notFound }
+        if job.status.isInFlight, let predictionId = job.predictionId,
+           try await jobs.claimPoll(job: job.id, now: now, staleAfter: settings.runtime.timeouts.stalePollThreshold) {
+            do {
+                let prediction = try await context.replicate.pollClient.getPrediction(id: predictionId)
+                let changed = (prediction.status == .processing && job.status == .starting) || prediction.status.isTerminal
+                if changed {
+                    let event = try await context.inbox.recordSynthetic(prediction, job: job.id, source: .poll, now: now)
+                    if prediction.status != .succeeded, let event {
+                        // No I/O needed: apply at once, through the inbox's one code path.
+                        await context.inbox.process(event)
+                    }
+                }
+            } catch {
+                logger.notice("status poll failed", metadata: ["jobId": "\(job.id.apiString)", "error": "\(error)"])
+            }
+            job = try await jobs.find(id: jobId, owner: user.id) ?? job
+        }
+        let render = job.status == .succeeded ? try await RenderRepository(sql: sql).find(job: job.id) : nil
+        return (job, render)
+    }
+
+    func list(user: AuthenticatedUser, cursor: PageCursor?, limit: Int) async throws -> Page<JobRow> {
+        try await jobs.list(owner: user.id, after: cursor, limit: limit)
+    }
+
+    // MARK: - Cancel and retry (SPEC §8.5)
+
+    /// Cancels an in-flight job: at Replicate (best effort), then here with its refund.
+    func cancel(user: AuthenticatedUser, jobId: UUID) async throws -> JobRow {
+        guard let job = try await jobs.find(id: jobId, owner: user.id) else { throw APIError.notFound }
+        guard job.status.isInFlight else {
+            throw APIError(.invalidState, "Only a generation in progress can be canceled.")
+        }
+        if let predictionId = job.predictionId {
+            do {
+                _ = try await context.replicate.client.cancelPrediction(id: predictionId)
+            } catch {
+                logger.warning("cancel at Replicate failed; canceling here anyway",
+                               metadata: ["jobId": "\(job.id.apiString)", "error": "\(error)"])
+            }
+        }
+        let ended = try await jobs.finishUnsuccessfully(
+            job: job.id, status: .canceled, errorCode: "CANCELED",
+            message: "This generation was canceled. You have not been charged.", now: now, refundId: context.dependencies.makeID())
+        if ended {
+            context.metrics.jobFailed(mode: job.mode, code: "CANCELED")
+            TransitionLog.log(logger, job: job.id, prediction: job.predictionId, from: job.status, to: .canceled, since: job.updatedAt, now: now)
+        }
+        return try await jobs.find(id: jobId, owner: user.id) ?? job
+    }
+
+    /// Submits a failed or canceled job again: same inputs, same settings, a new job under
+    /// every rule of submit.
+    func retry(user: AuthenticatedUser, jobId: UUID, idempotencyKeyHeader: String?) async throws -> SubmitOutcome {
+        guard let job = try await jobs.find(id: jobId, owner: user.id) else { throw APIError.notFound }
+        guard job.status == .failed || job.status == .canceled else {
+            throw APIError(.invalidState, "Only a failed or canceled generation can be retried.")
+        }
+        var form = SubmitForm()
+        form.fields = [
+            "mode": job.mode.rawValue, "roomType": job.roomType, "style": job.style,
+            "aspectRatio": job.aspectRatio.rawValue, "quality": job.quality.rawValue, "variants": String(job.variants),
+        ]
+        if let prompt = job.prompt { form.fields["prompt"] = prompt }
+        for (slot, path) in zip(InputResolver.slots, [job.input1Path, job.input2Path]) {
+            guard let path else { continue }
+            guard try await context.inputs.stored(path: path, slot: slot) != nil else {
+                throw APIError.validation(field: slot, "The images of this generation are no longer available; submit them again.")
+            }
+            form.fields["\(slot)Url"] = path
+        }
+        return try await submit(user: user, form: form, idempotencyKeyHeader: idempotencyKeyHeader)
+    }
+}
+
+extension Sequence {
+    func asyncMap<T>(_ transform: (Element) async throws -> T) async rethrows -> [T] {
+        var results: [T] = []
+        for element in self { results.append(try await transform(element)) }
+        return results
+    }
+}

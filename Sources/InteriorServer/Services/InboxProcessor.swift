@@ -1,0 +1,198 @@
+import FluentKit
+import Foundation
+import InteriorCore
+import Logging
+import NIOConcurrencyHelpers
+import Replicate
+import SQLKit
+
+/// The worker side of the durable inbox (SPEC §8.3): a few workers in every instance claim
+/// pending events, find their job and run `apply`. Woken at once when an event is recorded
+/// here, and otherwise scanning every `idleScan`, so events recorded by another instance, or
+/// due for a retry, are picked up too.
+final class InboxProcessor: Sendable {
+    /// How one event ended.
+    enum Outcome: String, Sendable {
+        case done, retry, dead
+    }
+
+    let database: @Sendable () -> any Database
+    let applier: PredictionApplier
+    let metrics: InteriorMetrics
+    let now: @Sendable () -> Date
+    let logger: Logger
+    let workers: Int
+    let lease: TimeInterval
+    let maxAttempts: Int
+    let idleScan: Duration
+
+    private let doorbell = Doorbell()
+    private let tasks = NIOLockedValueBox<[Task<Void, Never>]>([])
+
+    init(database: @escaping @Sendable () -> any Database, applier: PredictionApplier, metrics: InteriorMetrics,
+         now: @escaping @Sendable () -> Date, logger: Logger, workers: Int = 2, lease: TimeInterval = 120,
+         maxAttempts: Int = 8, idleScan: Duration = .seconds(1)) {
+        self.database = database
+        self.applier = applier
+        self.metrics = metrics
+        self.now = now
+        self.logger = logger
+        self.workers = workers
+        self.lease = lease
+        self.maxAttempts = maxAttempts
+        self.idleScan = idleScan
+    }
+
+    private var inbox: InboxRepository { InboxRepository(sql: database() as! any SQLDatabase) }
+
+    // MARK: Recording
+
+    /// Records a signed delivery; false for a redelivery of one already recorded.
+    @discardableResult
+    func recordWebhook(id: String, job: UUID?, prediction: Prediction?, payload: Data) async throws -> Bool {
+        let time = now()
+        let recorded = try await inbox.record(InboxEvent(
+            webhookId: id, jobId: job, predictionId: prediction?.id, status: prediction?.status.rawValue,
+            payload: String(decoding: payload, as: UTF8.self), source: .webhook, state: .pending, attempts: 0,
+            nextAttemptAt: time, lockedUntil: nil, lastError: nil, receivedAt: time, processedAt: nil, createdAt: time))
+        wake()
+        return recorded
+    }
+
+    /// Records what a poll learnt, as an event like a webhook's. Its id is derived from the
+    /// prediction and status, so polls that learn the same thing collapse into one event.
+    /// - Returns: the event, or nil when the same news was recorded before.
+    @discardableResult
+    func recordSynthetic(_ prediction: Prediction, job: UUID, source: EventSource, now time: Date) async throws -> InboxEvent? {
+        let payload = try JSONEncoder().encode(prediction)
+        let event = InboxEvent(
+            webhookId: "synthetic:\(prediction.id):\(prediction.status.rawValue)", jobId: job, predictionId: prediction.id,
+            status: prediction.status.rawValue, payload: String(decoding: payload, as: UTF8.self), source: source,
+            state: .pending, attempts: 0, nextAttemptAt: time, lockedUntil: nil, lastError: nil,
+            receivedAt: time, processedAt: nil, createdAt: time)
+        let recorded = try await inbox.record(event)
+        wake()
+        return recorded ? event : nil
+    }
+
+    // MARK: Workers
+
+    func start() {
+        let started = (0..<workers).map { index in
+            Task { [self] in await self.run(worker: index) }
+        }
+        tasks.withLockedValue { $0 = started }
+    }
+
+    func stop() async {
+        let running = tasks.withLockedValue { tasks in
+            defer { tasks = [] }
+            return tasks
+        }
+        for task in running { task.cancel() }
+        await doorbell.ringAll()
+        for task in running { await task.value }
+    }
+
+    func wake() {
+        Task { await doorbell.ring() }
+    }
+
+    private func run(worker: Int) async {
+        while !Task.isCancelled {
+            let processed = await drainOnce()
+            if processed > 0 { continue }
+            // Sleep until woken or until the next scan, whichever comes first.
+            await doorbell.wait(timeout: idleScan)
+        }
+    }
+
+    /// Claims and processes one batch of due events; returns how many.
+    @discardableResult
+    func drainOnce(limit: Int = 4) async -> Int {
+        let claimed: [InboxEvent]
+        do {
+            claimed = try await inbox.claim(now: now(), lease: lease, limit: limit)
+        } catch {
+            if !Task.isCancelled { logger.warning("could not claim inbox events", metadata: ["error": "\(error)"]) }
+            return 0
+        }
+        for event in claimed { await handle(event) }
+        return claimed.count
+    }
+
+    /// Processes one event now, outside the workers (the status endpoint and the reconciler
+    /// use this for news that needs no downloads). Claims it first, like a worker would.
+    @discardableResult
+    func process(_ event: InboxEvent) async -> Outcome? {
+        guard let claimed = try? await inbox.claim(id: event.webhookId, now: now(), lease: lease) else {
+            return nil  // a worker has it
+        }
+        return await handle(claimed)
+    }
+
+    @discardableResult
+    private func handle(_ event: InboxEvent) async -> Outcome {
+        let started = ContinuousClock.now
+        let outcome: Outcome
+        do {
+            outcome = try await apply(event)
+        } catch {
+            outcome = await failed(event, error: error)
+        }
+        metrics.inboxOutcome(outcome.rawValue)
+        metrics.webhookProcessing(ContinuousClock.now - started)
+        return outcome
+    }
+
+    private func apply(_ event: InboxEvent) async throws -> Outcome {
+        guard let prediction = try? JSONDecoder().decode(Prediction.self, from: Data(event.payload.utf8)) else {
+            try await inbox.markFailed(event.webhookId, error: "the payload is not a prediction", nextAttemptAt: now(), dead: true, now: now())
+            return .dead
+        }
+        let jobs = JobRepository(db: database())
+        var job: JobRow?
+        if let jobId = event.jobId { job = try await jobs.find(id: jobId) }
+        if job == nil { job = try await jobs.find(predictionId: prediction.id) }
+        guard let job else {
+            try await done(event, note: "no job for this prediction")
+            return .done
+        }
+        guard let attached = job.predictionId else {
+            // The query string of a webhook is not signed, so an event may only act on a job
+            // whose prediction it is; the submit attaches the id moments after the create.
+            throw PredictionApplier.NotYet(description: "the job has no prediction attached yet")
+        }
+        guard attached == prediction.id else {
+            try await done(event, note: "the prediction is not this job's")
+            return .done
+        }
+        try await applier.apply(prediction, to: job)
+        try await done(event, note: nil)
+        return .done
+    }
+
+    private func done(_ event: InboxEvent, note: String?) async throws {
+        if let note {
+            logger.notice("inbox event ignored", metadata: ["event": "\(event.webhookId)", "reason": "\(note)"])
+        }
+        try await inbox.markDone(event.webhookId, now: now())
+    }
+
+    private func failed(_ event: InboxEvent, error: any Error) async -> Outcome {
+        // `attempts` was counted when the event was claimed.
+        let dead = event.attempts >= maxAttempts
+        let delay = min(300, pow(2, Double(max(0, event.attempts - 1))))
+        logger.warning("inbox event failed", metadata: [
+            "event": "\(event.webhookId)", "attempt": "\(event.attempts)", "dead": "\(dead)", "error": "\(error)",
+        ])
+        do {
+            try await inbox.markFailed(event.webhookId, error: "\(error)", nextAttemptAt: now().addingTimeInterval(delay), dead: dead, now: now())
+        } catch {
+            // The lease expires and the event is claimed again.
+            logger.error("could not record an inbox failure", metadata: ["event": "\(event.webhookId)", "error": "\(error)"])
+        }
+        return dead ? .dead : .retry
+    }
+}
+

@@ -1,0 +1,117 @@
+import Crypto
+import Foundation
+import Imaging
+import InteriorCore
+import Storage
+
+/// An input image of a submit, checked and ready: either a fresh upload (normalised, still to
+/// be stored) or an image already in the owner's private uploads (JSON `input1Url`, retry).
+struct InputImage: Sendable {
+    enum Source: Sendable {
+        case upload(EncodedImage)
+        case stored(path: String)
+    }
+
+    let slot: String
+    let source: Source
+    /// What identifies the input in the request fingerprint.
+    let digest: String
+}
+
+/// Turns the files or URLs of a submit into `InputImage`s, refusing anything that is not a
+/// JPEG, PNG or WebP of sensible size (checked from the bytes, never the client's word), and
+/// any URL that is not one of the caller's own uploads in this service's storage.
+struct InputResolver: Sendable {
+    let images: ImageProcessor
+    let store: any BlobStore
+    let settings: Settings
+    /// Hosts whose URLs may name objects of our storage (the app itself, the S3 endpoint).
+    let storageHosts: Set<String>
+
+    static let slots = ["input1", "input2"]
+
+    func resolve(_ form: SubmitForm, owner: UUID) async throws -> [InputImage] {
+        var inputs: [InputImage] = []
+        for slot in Self.slots {
+            if let data = form.files[slot] {
+                inputs.append(try await upload(data, slot: slot))
+            } else if let reference = form.fields["\(slot)Url"] {
+                inputs.append(try await stored(reference, slot: slot, owner: owner))
+            }
+        }
+        return inputs
+    }
+
+    /// An input already stored under `path` (retrying a job); nil if it is gone.
+    func stored(path: String, slot: String) async throws -> InputImage? {
+        do {
+            let object = try await store.get(bucket: settings.privateBucket, path: path)
+            _ = try ImageProcessor.probe(object.data, maxPixels: settings.runtime.limits.maxPixels)
+            return InputImage(slot: slot, source: .stored(path: path), digest: "stored:\(path)")
+        } catch StorageError.notFound {
+            return nil
+        } catch is ImagingError {
+            return nil
+        }
+    }
+
+    // MARK: Uploads
+
+    private func upload(_ data: Data, slot: String) async throws -> InputImage {
+        let limits = settings.runtime.limits
+        let info: ImageInfo
+        do {
+            info = try ImageProcessor.probe(data, maxPixels: limits.maxPixels)
+        } catch .tooManyPixels {
+            throw APIError.validation(field: slot, "\(slot) is larger than \(limits.maxMegapixels) megapixels.")
+        } catch {
+            throw Self.unsupported(slot)
+        }
+        guard limits.acceptedMimeTypes.contains(info.format.mimeType) else { throw Self.unsupported(slot) }
+        guard min(info.width, info.height) >= limits.minShortEdge else {
+            throw APIError.validation(field: slot, "\(slot) is too small: the short edge must be at least \(limits.minShortEdge) px.")
+        }
+        let normalised: EncodedImage
+        do {
+            normalised = try await images.normaliseUpload(data, maxPixels: limits.maxPixels)
+        } catch {
+            throw APIError.validation(field: slot, "\(slot) could not be read as an image; it may be damaged.")
+        }
+        return InputImage(slot: slot, source: .upload(normalised), digest: "sha256:" + Self.sha256(data))
+    }
+
+    private static func unsupported(_ slot: String) -> APIError {
+        APIError(.unsupportedMediaType, "\(slot) must be a JPEG, PNG or WebP image.", details: ["field": slot])
+    }
+
+    static func sha256(_ data: Data) -> String {
+        SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+    }
+
+    // MARK: References to stored uploads
+
+    private func stored(_ reference: String, slot: String, owner: UUID) async throws -> InputImage {
+        let field = "\(slot)Url"
+        let refused = APIError.validation(field: field, "\(field) must be one of your uploads in this service's storage.")
+        guard reference.utf8.count <= 2048, let path = uploadPath(in: reference), StoragePaths.isUpload(path, of: owner) else {
+            throw refused
+        }
+        guard let input = try await stored(path: path, slot: slot) else { throw refused }
+        return input
+    }
+
+    /// The private-bucket path a reference names: a bare path (`{owner}/inputs/{file}`), or a
+    /// URL on one of our storage hosts whose path ends in `/{privateBucket}/{owner}/inputs/{file}`
+    /// (a signed URL this service issued; its query is not needed, we read with our own keys).
+    private func uploadPath(in reference: String) -> String? {
+        guard reference.contains("://") else { return reference }
+        guard let components = URLComponents(string: reference), let scheme = components.scheme?.lowercased(),
+              scheme == "https" || scheme == "http", let host = components.host?.lowercased(),
+              storageHosts.contains(host) else { return nil }
+        let segments = components.percentEncodedPath.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        guard segments.count >= 4, segments[segments.count - 4] == settings.privateBucket else { return nil }
+        let tail = segments.suffix(3)
+        guard tail.allSatisfy({ $0.removingPercentEncoding == $0 }) else { return nil }
+        return tail.joined(separator: "/")
+    }
+}

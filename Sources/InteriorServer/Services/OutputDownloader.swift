@@ -1,0 +1,116 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+
+/// Downloads model outputs, and only model outputs: from the allowed hosts (and their
+/// subdomains), over https (http only outside production, for the emulator), following at
+/// most three redirects each re-checked against the allowlist, at most 25 MB, with retries
+/// and backoff for what may pass (5xx, timeouts, broken connections).
+struct OutputDownloader: Sendable {
+    enum Failure: Error, Equatable, CustomStringConvertible {
+        /// Will not get better by trying again: a host we do not trust, a 4xx, too big.
+        case permanent(String)
+        /// Might: the host is down or slow.
+        case transient(String)
+
+        var description: String {
+            switch self {
+            case let .permanent(reason), let .transient(reason): reason
+            }
+        }
+    }
+
+    let client: HTTPClient
+    let allowedHosts: [String]
+    let allowHTTP: Bool
+    let maxBytes: Int
+    let timeout: TimeAmount
+    let attempts: Int
+    let sleep: @Sendable (Duration) async throws -> Void
+
+    static let maxRedirects = 3
+
+    /// A client that never follows redirects by itself: we check each hop.
+    static func makeClient() -> HTTPClient {
+        var configuration = HTTPClient.Configuration()
+        configuration.redirectConfiguration = .disallow
+        configuration.timeout = .init(connect: .seconds(10), read: .seconds(30))
+        configuration.decompression = .disabled
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }
+
+    func download(_ url: URL) async throws(Failure) -> Data {
+        var lastFailure = Failure.transient("not attempted")
+        for attempt in 0..<attempts {
+            if attempt > 0 {
+                // 0.5 s, 2 s, 8 s …
+                try? await sleep(.milliseconds(500 * Int(pow(4.0, Double(attempt - 1)))))
+            }
+            do {
+                return try await fetch(url)
+            } catch let failure as Failure {
+                if case .permanent = failure { throw failure }
+                lastFailure = failure
+            } catch {
+                lastFailure = .transient("\(error)")
+            }
+        }
+        throw lastFailure
+    }
+
+    private func fetch(_ start: URL) async throws -> Data {
+        var url = start
+        for _ in 0...Self.maxRedirects {
+            try check(url)
+            var request = HTTPClientRequest(url: url.absoluteString)
+            request.method = .GET
+            let response: HTTPClientResponse
+            do {
+                response = try await client.execute(request, timeout: timeout)
+            } catch {
+                throw Failure.transient("download failed: \(Self.describe(error))")
+            }
+            switch response.status.code {
+            case 200:
+                if let length = response.headers.first(name: "Content-Length").flatMap(Int.init), length > maxBytes {
+                    throw Failure.permanent("output is larger than \(maxBytes / (1024 * 1024)) MB")
+                }
+                do {
+                    return Data(buffer: try await response.body.collect(upTo: maxBytes))
+                } catch is NIOTooManyBytesError {
+                    throw Failure.permanent("output is larger than \(maxBytes / (1024 * 1024)) MB")
+                } catch {
+                    throw Failure.transient("download was cut short: \(Self.describe(error))")
+                }
+            case 301, 302, 303, 307, 308:
+                guard let location = response.headers.first(name: "Location"),
+                      let next = URL(string: location, relativeTo: url)?.absoluteURL else {
+                    throw Failure.permanent("redirect without a location")
+                }
+                url = next
+            case 408, 429, 500...599:
+                throw Failure.transient("output host answered \(response.status.code)")
+            default:
+                throw Failure.permanent("output host answered \(response.status.code)")
+            }
+        }
+        throw Failure.permanent("too many redirects")
+    }
+
+    /// Only allowed hosts, only http(s) as configured, no credentials in the URL.
+    func check(_ url: URL) throws(Failure) {
+        guard let scheme = url.scheme?.lowercased(), scheme == "https" || (allowHTTP && scheme == "http") else {
+            throw .permanent("output URL scheme is not allowed")
+        }
+        guard url.user == nil, url.password == nil, let host = url.host?.lowercased(), !host.isEmpty else {
+            throw .permanent("output URL is not allowed")
+        }
+        let allowed = allowedHosts.contains { allowed in host == allowed || host.hasSuffix("." + allowed) }
+        guard allowed else { throw .permanent("output host \(host) is not allowed") }
+    }
+
+    private static func describe(_ error: any Error) -> String {
+        String(describing: error).prefix(200).description
+    }
+}
