@@ -9,23 +9,38 @@ import SQLKit
 import Testing
 import Vapor
 import FluentPostgresDriver
+import Storage
 
-/// A clock tests move by hand.
+/// A clock tests move by hand. Fixed by default; `following` real time it runs on (webhook
+/// signatures and the emulator live in real time) while tests can still jump it forward.
 final class TestClock: Sendable {
-    private let current: NIOLockedValueBox<Date>
+    private let state: NIOLockedValueBox<(base: Date, follows: Bool, started: Date)>
 
     init(_ start: Date = Date(timeIntervalSince1970: 1_780_000_000)) {
-        current = NIOLockedValueBox(start)
+        state = NIOLockedValueBox((start, false, Date()))
     }
 
-    var now: Date { current.withLockedValue { $0 } }
+    static func following() -> TestClock {
+        let clock = TestClock(Date())
+        clock.state.withLockedValue { $0.follows = true }
+        return clock
+    }
+
+    var now: Date {
+        state.withLockedValue { state in
+            state.follows ? state.base.addingTimeInterval(Date().timeIntervalSince(state.started)) : state.base
+        }
+    }
 
     func advance(by seconds: TimeInterval) {
-        current.withLockedValue { $0 = $0.addingTimeInterval(seconds) }
+        state.withLockedValue { $0.base = $0.base.addingTimeInterval(seconds) }
     }
 
     func set(_ date: Date) {
-        current.withLockedValue { $0 = date }
+        state.withLockedValue { state in
+            state.base = date
+            state.started = Date()
+        }
     }
 }
 
@@ -135,6 +150,9 @@ func withTestApp(
     environment overrides: [String: String] = [:],
     clock: TestClock = TestClock(),
     extraRoutes: TestRoutes = TestRoutes { _ in },
+    replicate: ReplicateConnection? = nil,
+    wrapStore: @escaping @Sendable (any BlobStore) -> any BlobStore = { $0 },
+    backgroundWork: Bool = true,
     _ body: (TestContext) async throws -> Void
 ) async throws {
     try await withTemporaryDirectory { directory in
@@ -155,7 +173,10 @@ func withTestApp(
             let app = try await Application.make(.testing)
             app.logger = logs.logger()
             do {
-                let dependencies = Dependencies(now: { clock.now }, makeID: { UUID() })
+                let dependencies = Dependencies(
+                    now: { clock.now }, makeID: { UUID() },
+                    replicate: replicate ?? TestReplicate.unreachable, wrapStore: wrapStore,
+                    sleep: { _ in }, backgroundWork: backgroundWork)
                 try await configure(app, settings: settings, dependencies: dependencies)
                 extraRoutes.register(app)
                 try await app.asyncBoot()
@@ -200,4 +221,13 @@ struct TokenFixtures: Sendable {
 /// Routes a test adds to the application before it starts.
 struct TestRoutes: Sendable {
     let register: @Sendable (Application) -> Void
+}
+
+enum TestReplicate {
+    static let webhookSecret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+
+    /// For suites that never reach Replicate: nothing listens on the discard port.
+    static let unreachable = ReplicateConnection(
+        baseURL: URL(string: "http://127.0.0.1:9/v1")!, token: Secret("r8_test"),
+        webhookSecret: Secret(webhookSecret), isEmulator: false)
 }
