@@ -96,8 +96,10 @@ let package = Package(
         .executableTarget(
             name: "interior",
             dependencies: [
-                "InteriorServer", "ReplicateEmulator",
+                "InteriorServer", "ReplicateEmulator", "Replicate",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
 
@@ -120,7 +122,7 @@ let package = Package(
         .testTarget(
             name: "InteriorServerTests",
             dependencies: [
-                "InteriorServer", "ReplicateEmulator", "InteriorCore",
+                "InteriorServer", "ReplicateEmulator", "InteriorCore", "Imaging", "Replicate", "Storage",
                 .product(name: "VaporTesting", package: "vapor"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "FluentPostgresDriver", package: "fluent-postgres-driver"),

@@ -3,6 +3,10 @@ import Foundation
 import InteriorCore
 import InteriorServer
 import Logging
+import Metrics
+import Prometheus
+import Replicate
+import ReplicateEmulator
 import Vapor
 
 @main
@@ -10,7 +14,7 @@ struct Interior: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "interior",
         abstract: "Interior — the generation engine of an AI interior-design app.",
-        subcommands: [Serve.self, Migrate.self, Token.self, Plan.self, Credit.self],
+        subcommands: [Serve.self, Migrate.self, Sweep.self, Token.self, Plan.self, Credit.self, Emulator.self],
         defaultSubcommand: Serve.self)
 }
 
@@ -51,17 +55,24 @@ extension Interior {
         func run() async throws {
             let settings = loadSettingsOrExit()
             bootstrapLogging(settings)
+            // Vapor's own HTTP metrics and ours share one registry, served at /metrics.
+            let metrics = InteriorMetrics()
+            MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: metrics.registry))
+            let emulator = try await startEmulatorIfNeeded(settings)
             let app = try await makeApplication(settings, command: "serve")
             do {
-                try await configure(app, settings: settings)
+                try await configure(app, settings: settings,
+                                    dependencies: Dependencies(replicate: emulator?.connection, metrics: metrics))
                 app.logger.notice("Interior listening on \(settings.publicBaseURL.absoluteString)")
                 try await app.execute()
             } catch {
                 app.logger.critical("could not start: \(error)")
                 try? await app.asyncShutdown()
+                await emulator?.running.shutdown()
                 throw ExitCode.failure
             }
             try await app.asyncShutdown()
+            await emulator?.running.shutdown()
         }
     }
 
@@ -73,7 +84,9 @@ extension Interior {
             bootstrapLogging(settings)
             let app = try await makeApplication(settings, command: "migrate")
             do {
-                try await configure(app, settings: settings, migrations: .always)
+                try await configure(app, settings: settings,
+                                    dependencies: Dependencies(replicate: offlineReplicate(settings), backgroundWork: false),
+                                    migrations: .always)
                 app.logger.notice("database is up to date")
             } catch {
                 app.logger.critical("migration failed: \(error)")
@@ -121,7 +134,7 @@ func withApplication(command: String, _ body: (Application, Settings) async thro
     bootstrapLogging(settings)
     let app = try await makeApplication(settings, command: command)
     do {
-        try await configure(app, settings: settings)
+        try await configure(app, settings: settings, dependencies: Dependencies(replicate: offlineReplicate(settings), backgroundWork: false))
         try await body(app, settings)
     } catch {
         try? await app.asyncShutdown()
@@ -195,4 +208,83 @@ extension Interior {
 struct CommandFailure: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
+}
+
+/// The embedded Replicate emulator, started when no `REPLICATE_API_TOKEN` is set (never in
+/// production: settings refuse that combination).
+struct StartedEmulator {
+    let running: RunningEmulator
+    let connection: ReplicateConnection
+}
+
+func startEmulatorIfNeeded(_ settings: Settings) async throws -> StartedEmulator? {
+    guard settings.replicate.usesEmulator else { return nil }
+    let logger = Logger(label: "replicate-emulator")
+    let running = try await ReplicateEmulator.start(EmulatorConfiguration(), logger: logger)
+    logger.warning("Replicate EMULATOR running at \(running.baseURL.absoluteString): set REPLICATE_API_TOKEN to use the real Replicate")
+    return StartedEmulator(running: running, connection: ReplicateConnection(
+        baseURL: running.baseURL, token: Secret(running.token), webhookSecret: Secret(running.webhookSecret), isEmulator: true))
+}
+
+extension Interior {
+    struct Sweep: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run the reconciler once: poll quiet in-flight jobs, time out stuck ones.")
+
+        func run() async throws {
+            let settings = loadSettingsOrExit()
+            bootstrapLogging(settings)
+            let emulator = try await startEmulatorIfNeeded(settings)
+            let app = try await makeApplication(settings, command: "sweep")
+            do {
+                try await configure(app, settings: settings,
+                                    dependencies: Dependencies(replicate: emulator?.connection, backgroundWork: false))
+                let report = try await Operations.sweep(app)
+                print("polled \(report.polled) job(s), timed out \(report.timedOut)")
+            } catch {
+                try? await app.asyncShutdown()
+                await emulator?.running.shutdown()
+                throw error
+            }
+            try await app.asyncShutdown()
+            await emulator?.running.shutdown()
+        }
+    }
+
+    struct Emulator: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run the Replicate emulator on its own (its API is under /v1).")
+
+        @ArgumentParser.Option(help: "Address to listen on.")
+        var host = "127.0.0.1"
+
+        @ArgumentParser.Option(help: "Port to listen on (0 picks a free one).")
+        var port = 8090
+
+        @ArgumentParser.Option(help: "The bearer token clients must send (random when omitted).")
+        var token: String?
+
+        @ArgumentParser.Option(name: .customLong("webhook-secret"), help: "whsec_... to sign webhooks with (random when omitted).")
+        var webhookSecret: String?
+
+        func validate() throws {
+            guard (0...65535).contains(port) else { throw ArgumentParser.ValidationError("--port must be 0–65535") }
+            if let webhookSecret { _ = try WebhookSecret(webhookSecret) }
+        }
+
+        func run() async throws {
+            var configuration = EmulatorConfiguration(host: host, port: port)
+            if let token { configuration.token = token }
+            if let webhookSecret { configuration.webhookSecret = webhookSecret }
+            try await ReplicateEmulator.run(configuration, logger: Logger(label: "replicate-emulator"))
+        }
+    }
+}
+
+/// Commands that never call Replicate (migrate, plan, credit) still build the whole
+/// application; without a token they get a connection that is never used.
+func offlineReplicate(_ settings: Settings) -> ReplicateConnection? {
+    guard settings.replicate.usesEmulator else { return nil }
+    return ReplicateConnection(baseURL: URL(string: "http://127.0.0.1:9/v1")!, token: Secret("unused"),
+                               webhookSecret: Secret(WebhookSecret.generate()), isEmulator: true)
 }

@@ -43,6 +43,11 @@ public struct Dependencies: Sendable {
     }
 
     public static let live = Dependencies()
+
+    /// `date` rounded to the microsecond, the precision PostgreSQL keeps and SQLite round-trips.
+    static func storable(_ date: Date) -> Date {
+        Date(timeIntervalSinceReferenceDate: (date.timeIntervalSinceReferenceDate * 1_000_000).rounded() / 1_000_000)
+    }
 }
 
 /// What every route and service of one application shares.
@@ -185,8 +190,13 @@ public enum MigrationPolicy: Sendable {
 
 /// Builds the application: the one function `interior serve`, `interior migrate` and the
 /// tests all call, so tests run exactly the service production runs.
-public func configure(_ app: Application, settings: Settings, dependencies: Dependencies = .live,
+public func configure(_ app: Application, settings: Settings, dependencies given: Dependencies = .live,
                       migrations: MigrationPolicy = .automaticOutsideProduction) async throws {
+    // Every timestamp the service makes is one both databases store exactly (microseconds),
+    // so a time read back equals the time written — cursors and comparisons depend on it.
+    var dependencies = given
+    let clock = given.now
+    dependencies.now = { Dependencies.storable(clock()) }
     app.http.server.configuration.hostname = settings.host
     app.http.server.configuration.port = settings.port
     app.http.server.configuration.serverName = nil

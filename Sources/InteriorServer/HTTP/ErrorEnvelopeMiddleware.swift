@@ -19,6 +19,8 @@ struct ErrorEnvelopeMiddleware: AsyncMiddleware {
             }
             var headers = HTTPHeaders()
             for (name, value) in apiError.headers { headers.replaceOrAdd(name: name, value: value) }
+            // A refused body may not have been read to its end: the connection cannot be reused.
+            if apiError.code == .payloadTooLarge { headers.replaceOrAdd(name: .connection, value: "close") }
             return try JSONCoding.response(ErrorEnvelope(apiError), status: apiError.code.status, headers: headers)
         }
     }

@@ -21,6 +21,8 @@ enum SubmitBodyReader {
     static let overhead = 64 * 1024
     static let maxTextField = 16 * 1024
     static let maxJSONBody = 64 * 1024
+    /// How much of a refused body is read and dropped before the connection is closed instead.
+    static let maxDiscardedBytes = 32 * 1024 * 1024
 
     static func read(_ request: Request, maxFileBytes: Int) async throws -> SubmitForm {
         guard let contentType = request.headers.contentType else {
@@ -42,26 +44,36 @@ enum SubmitBodyReader {
 
     private static func readMultipart(_ request: Request, boundary: String, maxFileBytes: Int) async throws -> SubmitForm {
         let maxBody = maxFileBytes * fileFields.count + overhead
-        if let length = request.headers.first(name: .contentLength).flatMap(Int.init), length > maxBody {
-            throw tooLarge(maxFileBytes)
-        }
+        let declaredLength = request.headers.first(name: .contentLength).flatMap(Int.init)
+        if let declaredLength, declaredLength > maxBody + maxDiscardedBytes { throw tooLarge(maxFileBytes) }
         let collector = MultipartCollector(maxFileBytes: maxFileBytes)
         let parser = MultipartParser(boundary: boundary)
         parser.onHeader = { name, value in collector.header(name: name, value: value) }
         parser.onBody = { buffer in collector.body(&buffer) }
         parser.onPartComplete = { collector.partComplete() }
 
+        // Once the body is refused nothing more is kept, but the rest is read and dropped (up
+        // to a bound) so the client, still sending, gets to read the answer.
         var received = 0
+        var refusal: APIError? = (declaredLength ?? 0) > maxBody ? tooLarge(maxFileBytes) : nil
         for try await chunk in request.body {
             received += chunk.readableBytes
-            if received > maxBody { throw tooLarge(maxFileBytes) }
+            if refusal != nil {
+                if received > maxBody + maxDiscardedBytes { break }
+                continue
+            }
+            if received > maxBody {
+                refusal = tooLarge(maxFileBytes)
+                continue
+            }
             do {
                 try parser.execute(chunk)
             } catch {
-                throw APIError.validation(field: "body", "The multipart body is malformed.")
+                refusal = APIError.validation(field: "body", "The multipart body is malformed.")
             }
-            if let failure = collector.failure { throw failure }
+            if refusal == nil, let failure = collector.failure { refusal = failure }
         }
+        if let refusal { throw refusal }
         if let failure = collector.failure { throw failure }
         guard collector.completedParts > 0 else {
             throw APIError.validation(field: "body", "The multipart body is empty or malformed.")
@@ -180,16 +192,22 @@ enum SubmitBodyReader {
     }
 
     private static func readJSON(_ request: Request) async throws -> SubmitForm {
-        if let length = request.headers.first(name: .contentLength).flatMap(Int.init), length > maxJSONBody {
+        if let length = request.headers.first(name: .contentLength).flatMap(Int.init), length > maxJSONBody + maxDiscardedBytes {
             throw APIError(.payloadTooLarge, "The request body is too large.")
         }
         var body = ByteBuffer()
+        var received = 0
         for try await chunk in request.body {
-            if body.readableBytes + chunk.readableBytes > maxJSONBody {
-                throw APIError(.payloadTooLarge, "The request body is too large.")
+            received += chunk.readableBytes
+            if received > maxJSONBody {
+                if received > maxJSONBody + maxDiscardedBytes { break }
+                continue
             }
             var chunk = chunk
             body.writeBuffer(&chunk)
+        }
+        if received > maxJSONBody {
+            throw APIError(.payloadTooLarge, "The request body is too large.")
         }
         let data = Data(buffer: body)
         guard (try? JSONSerialization.jsonObject(with: data)) is [String: Any] else {

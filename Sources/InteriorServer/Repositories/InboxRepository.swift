@@ -69,18 +69,6 @@ struct InboxRepository {
             """).all(decoding: InboxEvent.self, keyDecodingStrategy: .convertFromSnakeCase)
     }
 
-    /// Claims one event, if it is pending and nobody holds it.
-    func claim(id: String, now: Date, lease: TimeInterval) async throws -> InboxEvent? {
-        try await sql.update("webhook_events")
-            .set("locked_until", to: SQLBind(now.addingTimeInterval(lease)))
-            .set("attempts", to: SQLRaw("attempts + 1"))
-            .where("webhook_id", .equal, SQLBind(id))
-            .where("state", .equal, SQLBind(EventState.pending.rawValue))
-            .where { $0.where("locked_until", .is, SQLLiteral.null).orWhere("locked_until", .lessThanOrEqual, SQLBind(now)) }
-            .returning(SQLLiteral.all)
-            .first(decoding: InboxEvent.self, keyDecodingStrategy: .convertFromSnakeCase)
-    }
-
     func markDone(_ id: String, now: Date) async throws {
         try await sql.update("webhook_events")
             .set("state", to: SQLBind(EventState.done.rawValue))

@@ -90,7 +90,7 @@ struct JobRepository {
             .set("status", to: status == .processing ? SQLBind(JobStatus.processing.rawValue) : SQLColumn("status"))
             .set("updated_at", to: SQLBind(now))
             .where("id", .equal, SQLBind(job))
-            .where(SQLColumn("status"), .in, SQLList(Self.inFlight))
+            .where(SQLColumn("status"), .in, SQLGroupExpression(SQLList(Self.inFlight)))
             .where { $0.where("prediction_id", .is, SQLLiteral.null).orWhere("prediction_id", .equal, SQLBind(predictionId)) }
             .returning("id")
             .all()
@@ -130,7 +130,7 @@ struct JobRepository {
                 .set("completed_at", to: SQLBind(now))
                 .set("updated_at", to: SQLBind(now))
                 .where("id", .equal, SQLBind(job))
-                .where(SQLColumn("status"), .in, SQLList(Self.inFlight))
+                .where(SQLColumn("status"), .in, SQLGroupExpression(SQLList(Self.inFlight)))
             if let createdBefore {
                 update = update.where("created_at", .lessThan, SQLBind(createdBefore))
             }
@@ -168,7 +168,7 @@ struct JobRepository {
                 .set("completed_at", to: SQLBind(now))
                 .set("updated_at", to: SQLBind(now))
                 .where("id", .equal, SQLBind(job))
-                .where(SQLColumn("status"), .in, SQLList((JobStatus.inFlight + [.failed]).map { SQLBind($0.rawValue) }))
+                .where(SQLColumn("status"), .in, SQLGroupExpression(SQLList((JobStatus.inFlight + [.failed]).map { SQLBind($0.rawValue) })))
                 .returning("owner_id")
                 .first(decoding: Owner.self, keyDecodingStrategy: .convertFromSnakeCase)
             guard let owner = updated?.ownerId else { return false }
@@ -191,7 +191,7 @@ struct JobRepository {
         let rows = try await sql.update("generation_jobs")
             .set("last_polled_at", to: SQLBind(now))
             .where("id", .equal, SQLBind(job))
-            .where(SQLColumn("status"), .in, SQLList(Self.inFlight))
+            .where(SQLColumn("status"), .in, SQLGroupExpression(SQLList(Self.inFlight)))
             .where { $0.where("last_polled_at", .is, SQLLiteral.null).orWhere("last_polled_at", .lessThanOrEqual, SQLBind(now.addingTimeInterval(-staleAfter))) }
             .returning("id")
             .all()
@@ -245,7 +245,7 @@ struct JobRepository {
     /// In-flight jobs not updated since `date` (the reconciler polls them), oldest first.
     func inFlight(updatedBefore date: Date, limit: Int) async throws -> [JobRow] {
         try await sql.select().column(SQLLiteral.all).from("generation_jobs")
-            .where(SQLColumn("status"), .in, SQLList(Self.inFlight))
+            .where(SQLColumn("status"), .in, SQLGroupExpression(SQLList(Self.inFlight)))
             .where("updated_at", .lessThan, SQLBind(date))
             .orderBy("updated_at")
             .limit(limit)
@@ -255,7 +255,7 @@ struct JobRepository {
     /// How many jobs are in flight (the in-flight gauge).
     func countInFlight() async throws -> Int {
         try await sql.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n").from("generation_jobs")
-            .where(SQLColumn("status"), .in, SQLList(Self.inFlight))
+            .where(SQLColumn("status"), .in, SQLGroupExpression(SQLList(Self.inFlight)))
             .first()?.decode(column: "n", as: Int.self) ?? 0
     }
 }

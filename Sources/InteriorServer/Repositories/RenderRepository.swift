@@ -123,7 +123,7 @@ struct RenderRepository {
     private func variants(of renders: [UUID]) async throws -> [UUID: [VariantRow]] {
         guard !renders.isEmpty else { return [:] }
         let rows = try await sql.select().column(SQLLiteral.all).from("render_variants")
-            .where(SQLColumn("render_id"), .in, SQLList(renders.map { SQLBind($0) }))
+            .where(SQLColumn("render_id"), .in, SQLGroupExpression(SQLList(renders.map { SQLBind($0) })))
             .orderBy("idx")
             .all(decoding: VariantRow.self, keyDecodingStrategy: .convertFromSnakeCase)
         return Dictionary(grouping: rows, by: \.renderId)

@@ -125,8 +125,8 @@ struct GenerationService: Sendable {
         try await jobs.attachPrediction(job: job.id, predictionId: prediction.id, status: status, now: now)
         job.predictionId = prediction.id
         job.status = status
-        if prediction.status != .starting && prediction.status != .processing {
-            try await context.inbox.recordSynthetic(prediction, job: job.id, source: .poll, now: now)
+        if prediction.status.isTerminal {
+            try await context.inbox.recordForWorkers(prediction, job: job.id, source: .poll)
         }
         context.metrics.jobSubmitted(mode: job.mode)
         context.metrics.submitLatency(ContinuousClock.now - started)
@@ -197,10 +197,12 @@ struct GenerationService: Sendable {
                 let prediction = try await context.replicate.pollClient.getPrediction(id: predictionId)
                 let changed = (prediction.status == .processing && job.status == .starting) || prediction.status.isTerminal
                 if changed {
-                    let event = try await context.inbox.recordSynthetic(prediction, job: job.id, source: .poll, now: now)
-                    if prediction.status != .succeeded, let event {
-                        // No I/O needed: apply at once, through the inbox's one code path.
-                        await context.inbox.process(event)
+                    if prediction.status == .succeeded {
+                        // Storing the images takes downloads: the workers do it; until then the job shows processing.
+                        try await context.inbox.recordForWorkers(prediction, job: job.id, source: .poll)
+                    } else {
+                        // No I/O needed: applied at once, through the inbox's one code path.
+                        try await context.inbox.recordAndApply(prediction, job: job.id, source: .poll)
                     }
                 }
             } catch {

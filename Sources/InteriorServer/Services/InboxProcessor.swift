@@ -59,20 +59,35 @@ final class InboxProcessor: Sendable {
         return recorded
     }
 
-    /// Records what a poll learnt, as an event like a webhook's. Its id is derived from the
-    /// prediction and status, so polls that learn the same thing collapse into one event.
-    /// - Returns: the event, or nil when the same news was recorded before.
+    /// Records what a poll learnt, as an event like a webhook's, and applies it at once on
+    /// the caller's task (claimed by the caller as it is recorded, so no worker races it).
+    /// The id derives from the prediction and status, so polls that learn the same thing
+    /// collapse into one event; news already recorded is left to whoever holds it.
+    /// - Returns: how processing ended, or nil when the same news was recorded before.
     @discardableResult
-    func recordSynthetic(_ prediction: Prediction, job: UUID, source: EventSource, now time: Date) async throws -> InboxEvent? {
+    func recordAndApply(_ prediction: Prediction, job: UUID, source: EventSource) async throws -> Outcome? {
+        guard let event = try await recordSynthetic(prediction, job: job, source: source, claimed: true) else { return nil }
+        return await handle(event)
+    }
+
+    /// Records what a poll learnt for the workers to apply (news that needs downloads).
+    @discardableResult
+    func recordForWorkers(_ prediction: Prediction, job: UUID, source: EventSource) async throws -> Bool {
+        let recorded = try await recordSynthetic(prediction, job: job, source: source, claimed: false) != nil
+        wake()
+        return recorded
+    }
+
+    private func recordSynthetic(_ prediction: Prediction, job: UUID, source: EventSource, claimed: Bool) async throws -> InboxEvent? {
+        let time = now()
         let payload = try JSONEncoder().encode(prediction)
         let event = InboxEvent(
             webhookId: "synthetic:\(prediction.id):\(prediction.status.rawValue)", jobId: job, predictionId: prediction.id,
             status: prediction.status.rawValue, payload: String(decoding: payload, as: UTF8.self), source: source,
-            state: .pending, attempts: 0, nextAttemptAt: time, lockedUntil: nil, lastError: nil,
+            state: .pending, attempts: claimed ? 1 : 0, nextAttemptAt: time,
+            lockedUntil: claimed ? time.addingTimeInterval(lease) : nil, lastError: nil,
             receivedAt: time, processedAt: nil, createdAt: time)
-        let recorded = try await inbox.record(event)
-        wake()
-        return recorded ? event : nil
+        return try await inbox.record(event) ? event : nil
     }
 
     // MARK: Workers
@@ -119,16 +134,6 @@ final class InboxProcessor: Sendable {
         }
         for event in claimed { await handle(event) }
         return claimed.count
-    }
-
-    /// Processes one event now, outside the workers (the status endpoint and the reconciler
-    /// use this for news that needs no downloads). Claims it first, like a worker would.
-    @discardableResult
-    func process(_ event: InboxEvent) async -> Outcome? {
-        guard let claimed = try? await inbox.claim(id: event.webhookId, now: now(), lease: lease) else {
-            return nil  // a worker has it
-        }
-        return await handle(claimed)
     }
 
     @discardableResult

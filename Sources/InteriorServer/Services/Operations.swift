@@ -17,3 +17,11 @@ public enum Operations {
         return true
     }
 }
+
+extension Operations {
+    /// One reconciler pass (`interior sweep`).
+    public static func sweep(_ app: Application) async throws -> (polled: Int, timedOut: Int) {
+        let report = try await app.interior.reconciler.sweep()
+        return (report.polled, report.timedOut)
+    }
+}

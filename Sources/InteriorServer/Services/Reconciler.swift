@@ -65,9 +65,7 @@ struct Reconciler: Sendable {
             let prediction = try await replicate.client.getPrediction(id: predictionId)
             let news = prediction.status.isTerminal || (prediction.status == .processing && job.status == .starting)
             guard news else { return }
-            if let event = try await inbox.recordSynthetic(prediction, job: job.id, source: .reconciler, now: now()) {
-                await inbox.process(event)
-            }
+            try await inbox.recordAndApply(prediction, job: job.id, source: .reconciler)
         } catch {
             logger.notice("reconciler poll failed", metadata: ["jobId": "\(job.id.apiString)", "error": "\(error)"])
         }

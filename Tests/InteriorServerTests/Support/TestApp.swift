@@ -50,7 +50,13 @@ final class LogCapture: Sendable {
 
     var all: [String] { lines.withLockedValue { $0 } }
 
-    func append(_ line: String) { lines.withLockedValue { $0.append(line) } }
+    func append(_ line: String) {
+        lines.withLockedValue { $0.append(line) }
+        if Self.echo { print("[log] \(line)") }
+    }
+
+    /// `INTERIOR_TEST_LOGS=1` prints every captured line (debugging a failing test).
+    private static let echo = ProcessInfo.processInfo.environment["INTERIOR_TEST_LOGS"] == "1"
 
     func logger(level: Logger.Level = .trace) -> Logger {
         var logger = Logger(label: "test") { _ in CapturingHandler(capture: self) }

@@ -1,0 +1,230 @@
+import Foundation
+@testable import InteriorServer
+import Replicate
+import ReplicateEmulator
+import SQLKit
+import NIOConcurrencyHelpers
+import Testing
+import Vapor
+
+extension PipelineSuite {
+    /// SPEC §8.2–§8.4: nothing depends on the webhook alone, stuck jobs end, faults lose nothing.
+    @Suite("Pipeline: reconciler, polling and faults")
+    struct ReliabilityTests {
+        @Test("timeout ⇒ TIMEOUT, lock released, refund, and a best-effort cancel at Replicate")
+        func stuckJobTimesOut() async throws {
+            try await withPipeline { p in
+                await p.emulator.enqueueFault(FaultPlan(outcome: .hang))
+                let submitted = try await p.submit(["mode": "imagine", "prompt": "A stuck sunroom"])
+                let id = try #require(submitted.data["id"] as? String)
+                let predictionId = try #require(submitted.data["predictionId"] as? String)
+
+                // Not yet stuck: the sweep leaves it alone.
+                p.t.clock.advance(by: 5 * 60)
+                #expect(try await p.sweep().timedOut == 0)
+
+                p.t.clock.advance(by: 6 * 60)
+                let report = try await p.sweep()
+                #expect(report.timedOut == 1)
+                let row = try #require(try await JobRepository(db: p.t.app.db).find(id: UUID(uuidString: id)!))
+                #expect(row.status == .failed)
+                #expect(row.errorCode == "TIMEOUT")
+                #expect(row.error == Reconciler.timeoutMessage)
+                #expect(try await p.ledger(job: id) == ["debit", "refund"])
+                let cancels = await p.emulator.requests().filter { $0.method == "POST" && $0.path.hasSuffix("/\(predictionId)/cancel") }
+                #expect(cancels.count == 1)
+
+                // A second sweep (or another instance) ends nothing twice.
+                #expect(try await p.sweep().timedOut == 0)
+                #expect(try await p.ledger(job: id) == ["debit", "refund"])
+                #expect(try await p.submit(["mode": "imagine", "prompt": "After the timeout"]).status == .accepted)
+            }
+        }
+
+        @Test("a late success webhook after the timeout ⇒ succeeded with images and a redebit")
+        func lateSuccessAfterTimeout() async throws {
+            try await withPipeline { p in
+                // The prediction takes 3 s; the clock is moved past the stuck cutoff meanwhile, and
+                // the best-effort cancel the timeout sends does not get through.
+                await p.emulator.enqueueFault(FaultPlan(cancel: .init(status: 503, times: 10), processingDelay: 3))
+                let submitted = try await p.submit(["mode": "imagine", "prompt": "A slow Queenslander verandah", "variants": "1"])
+                let id = try #require(submitted.data["id"] as? String)
+                let predictionId = try #require(submitted.data["predictionId"] as? String)
+                p.t.clock.advance(by: 11 * 60)
+                #expect(try await p.sweep().timedOut == 1)
+                #expect(try await p.ledger(job: id) == ["debit", "refund"])
+
+                // Now the completed webhook arrives (its timestamp follows the emulator's clock).
+                await p.emulator.waitForWebhooks(predictionID: predictionId)
+                try await p.eventually("the late success is stored") {
+                    try await JobRepository(db: p.t.app.db).find(id: UUID(uuidString: id)!)?.status == .succeeded
+                }
+                let done = try await p.status(id).data
+                #expect(done["status"] as? String == "succeeded")
+                #expect(done["error"] == nil)
+                #expect((done["variants"] as? [[String: Any]])?.count == 1)
+                #expect(try await p.ledger(job: id) == ["debit", "redebit", "refund"])
+            }
+        }
+
+        @Test("a dropped webhook ⇒ the reconciler stores the images")
+        func droppedWebhookReconciled() async throws {
+            try await withPipeline { p in
+                await p.emulator.enqueueFault(FaultPlan(webhooks: .drop))
+                let submitted = try await p.submit(["mode": "imagine", "prompt": "Japandi bedroom", "variants": "2"])
+                let id = try #require(submitted.data["id"] as? String)
+                let predictionId = try #require(submitted.data["predictionId"] as? String)
+                try await p.eventually("the prediction ends at the emulator") {
+                    try await p.prediction(predictionId)["status"] as? String == "succeeded"
+                }
+                #expect(try await JobRepository(db: p.t.app.db).find(id: UUID(uuidString: id)!)?.status != .succeeded)
+
+                p.t.clock.advance(by: 3 * 60)
+                let report = try await p.sweep()
+                #expect(report.polled == 1)
+                #expect(report.timedOut == 0)
+                let row = try #require(try await JobRepository(db: p.t.app.db).find(id: UUID(uuidString: id)!))
+                #expect(row.status == .succeeded)
+                #expect(try await p.count("render_variants") == 2)
+                let events = try await InboxRepository(sql: p.t.sql).events(job: row.id)
+                #expect(events.contains { $0.source == .reconciler && $0.state == .done })
+                #expect(!events.contains { $0.source == .webhook })
+            }
+        }
+
+        @Test("the status endpoint polls Replicate for a stale job and applies what it learns")
+        func statusPollApplies() async throws {
+            try await withPipeline { p in
+                await p.emulator.enqueueFault(FaultPlan(outcome: .fail, error: "model exploded", webhooks: .drop))
+                let submitted = try await p.submit(["mode": "imagine", "prompt": "Polled lounge"])
+                let id = try #require(submitted.data["id"] as? String)
+                let predictionId = try #require(submitted.data["predictionId"] as? String)
+                try await p.eventually("the prediction fails at the emulator") {
+                    try await p.prediction(predictionId)["status"] as? String == "failed"
+                }
+                p.t.clock.advance(by: 6)
+                let status = try await p.status(id).data
+                #expect(status["status"] as? String == "failed", "applied at once: no I/O needed")
+                #expect((status["error"] as? [String: Any])?["message"] as? String == "model exploded")
+                #expect(try await p.ledger(job: id) == ["debit", "refund"])
+
+                // Polls within 5 s of each other ask Replicate once.
+                let gets = await p.emulator.requests().filter { $0.method == "GET" && $0.path.hasSuffix("/predictions/\(predictionId)") }
+                _ = try await p.status(id)
+                let again = await p.emulator.requests().filter { $0.method == "GET" && $0.path.hasSuffix("/predictions/\(predictionId)") }
+                #expect(gets.count == again.count, "a terminal job is not polled again")
+            }
+        }
+
+        @Test("a storage failure while processing ⇒ the event is retried and the images land once storage is back")
+        func storageOutageRetried() async throws {
+            let flaky = NIOLockedValueBox<FlakyStore?>(nil)
+            try await withPipeline(wrapStore: { base in
+                let store = FlakyStore(base)
+                flaky.withLockedValue { $0 = store }
+                return store
+            }) { p in
+                let store = try #require(flaky.withLockedValue { $0 })
+                let submitted = try await p.submit(["mode": "imagine", "prompt": "Outage-proof bathroom", "variants": "1"])
+                let id = try #require(submitted.data["id"] as? String)
+                let predictionId = try #require(submitted.data["predictionId"] as? String)
+                store.failing = true
+                try await p.eventually("the completed webhook is delivered") {
+                    await p.emulator.deliveries().contains { $0.predictionID == predictionId && $0.event == "completed" }
+                }
+                let deliveries = await p.emulator.deliveries().filter { $0.predictionID == predictionId }
+                #expect(deliveries.allSatisfy { $0.status == 200 }, "the webhook was answered 200 while storage was down")
+                try await p.eventually("a failed attempt is recorded") {
+                    try await InboxRepository(sql: p.t.sql).events(job: UUID(uuidString: id)!).contains { $0.lastError != nil }
+                }
+                #expect(store.failedWrites > 0)
+                #expect(try await JobRepository(db: p.t.app.db).find(id: UUID(uuidString: id)!)?.status != .succeeded)
+
+                store.failing = false
+                p.t.clock.advance(by: 600)  // past the retry backoff
+                p.t.app.interior.inbox.wake()
+                try await p.eventually("the retry stores the images") {
+                    try await JobRepository(db: p.t.app.db).find(id: UUID(uuidString: id)!)?.status == .succeeded
+                }
+                #expect(try await p.count("render_variants") == 1)
+                #expect(try await p.ledger(job: id) == ["debit"])
+            }
+        }
+
+        @Test("two server instances on one database processing the same events ⇒ one render")
+        func twoInstancesOneRender() async throws {
+            try await withPipeline { p in
+                await p.emulator.enqueueFault(FaultPlan(webhooks: .drop))
+                let submitted = try await p.submit(["mode": "imagine", "prompt": "Shared database study", "variants": "2"])
+                let id = UUID(uuidString: try #require(submitted.data["id"] as? String))!
+                let predictionId = try #require(submitted.data["predictionId"] as? String)
+                try await p.eventually("the prediction ends") {
+                    try await p.prediction(predictionId)["status"] as? String == "succeeded"
+                }
+                // A second instance: the same settings (database, storage), its own processes.
+                let second = try await Application.make(.testing)
+                second.logger = p.t.logs.logger()
+                let connection = p.t.app.interior.replicate.connection
+                try await configure(second, settings: p.t.settings,
+                                    dependencies: Dependencies(now: { p.t.clock.now }, replicate: connection, sleep: { _ in }, backgroundWork: false))
+                do {
+                    let prediction = try await p.t.app.interior.replicate.client.getPrediction(id: predictionId)
+                    // Both instances learn the same success and process it at the same moment.
+                    for instance in [p.t.app, second] {
+                        try await InboxRepository(sql: instance.sql).record(InboxEvent(
+                            webhookId: "msg_shared_\(instance === second ? "b" : "a")", jobId: id, predictionId: predictionId,
+                            status: "succeeded", payload: String(decoding: try JSONEncoder().encode(prediction), as: UTF8.self),
+                            source: .webhook, state: .pending, attempts: 0, nextAttemptAt: p.t.clock.now, lockedUntil: nil,
+                            lastError: nil, receivedAt: p.t.clock.now, processedAt: nil, createdAt: p.t.clock.now))
+                    }
+                    let job = try #require(try await JobRepository(db: p.t.app.db).find(id: id))
+                    try await withThrowingTaskGroup(of: Void.self) { group in
+                        for instance in [p.t.app, second] {
+                            for _ in 0..<3 {
+                                group.addTask { try await instance.interior.inbox.applier.apply(prediction, to: job) }
+                            }
+                            group.addTask { _ = await instance.interior.inbox.drainOnce() }
+                        }
+                        try await group.waitForAll()
+                    }
+                    #expect(try await p.count("renders") == 1)
+                    #expect(try await p.count("render_variants") == 2)
+                    #expect(try await JobRepository(db: p.t.app.db).find(id: id)?.status == .succeeded)
+                    #expect(try await p.ledger(job: id.apiString) == ["debit"])
+                } catch {
+                    try? await second.asyncShutdown()
+                    throw error
+                }
+                try await second.asyncShutdown()
+            }
+        }
+
+        @Test("two instances claiming one inbox never process an event twice")
+        func claimsAreExclusive() async throws {
+            try await withTestApp(backgroundWork: false) { t in
+                let inbox = InboxRepository(sql: t.sql)
+                for index in 0..<40 {
+                    try await inbox.record(InboxEvent(
+                        webhookId: "msg_\(index)", jobId: nil, predictionId: "p\(index)", status: "processing", payload: "{}",
+                        source: .webhook, state: .pending, attempts: 0, nextAttemptAt: t.clock.now, lockedUntil: nil,
+                        lastError: nil, receivedAt: t.clock.now, processedAt: nil, createdAt: t.clock.now))
+                }
+                let claims = try await withThrowingTaskGroup(of: [String].self) { group in
+                    for _ in 0..<8 {
+                        group.addTask {
+                            var mine: [String] = []
+                            while true {
+                                let batch = try await InboxRepository(sql: t.app.db as! any SQLDatabase).claim(now: t.clock.now, lease: 60, limit: 3)
+                                if batch.isEmpty { return mine }
+                                mine += batch.map(\.webhookId)
+                            }
+                        }
+                    }
+                    return try await group.reduce(into: [String]()) { $0 += $1 }
+                }
+                #expect(claims.count == 40)
+                #expect(Set(claims).count == 40, "no event was claimed twice")
+            }
+        }
+    }
+}
