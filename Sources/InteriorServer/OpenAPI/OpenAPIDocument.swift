@@ -62,7 +62,7 @@ enum OpenAPIDocument {
         "operationId": "getConfig",
         "tags": ["Service"],
         "summary": "What the create form needs",
-        "description": "Modes (those the image model can serve), room types, styles, aspect ratios, qualities, defaults and limits, from the runtime config.",
+        "description": "Modes, room types, styles, aspect ratios, qualities, defaults and limits, from the runtime config. The image model may serve less than the config offers (a mode it cannot serve, fewer variants); a submit beyond it is a 400 naming the field.",
         "parameters": [{"$ref": "#/components/parameters/X-Request-Id"}],
         "security": [],
         "responses": {
@@ -983,7 +983,7 @@ enum OpenAPIDocument {
       },
       "ConfigMode": {
         "type": "object",
-        "description": "A mode the running image model can serve.",
+        "description": "A mode the runtime config offers.",
         "required": ["id", "label", "inputImages", "requiresPrompt"],
         "properties": {
           "id": {"$ref": "#/components/schemas/GenerationMode"},
@@ -1188,12 +1188,12 @@ enum OpenAPIDocument {
           "renderId": {
             "type": "string",
             "format": "uuid",
-            "description": "The render holding the images; present when succeeded."
+            "description": "The render holding the images: present when succeeded, in `GET /api/v1/generations/{id}` (list items, submit, retry and cancel answers omit it)."
           },
           "variants": {
             "type": "array",
             "items": {"$ref": "#/components/schemas/Variant"},
-            "description": "Present when succeeded (on GET; list items omit it). May hold fewer images than asked for when the model returned fewer."
+            "description": "The images: present when succeeded, in `GET /api/v1/generations/{id}` only. May hold fewer than asked for when the model returned fewer."
           },
           "error": {
             "$ref": "#/components/schemas/GenerationFailure",
