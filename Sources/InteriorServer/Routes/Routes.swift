@@ -8,6 +8,7 @@ func routes(_ app: Application) throws {
     // MARK: Public
     api.get("health", use: HealthController.health)
     api.get("config", use: ConfigController.config)
+    app.get("openapi.json", use: OpenAPIController.document)
 
     // MARK: Replicate → us (signed)
     api.on(.POST, "webhooks", "replicate", body: .collect(maxSize: "1mb"), use: WebhookController.receive)
