@@ -114,7 +114,8 @@ let package = Package(
             dependencies: [
                 "Replicate", "ReplicateEmulator", "InteriorCore", "Imaging",
                 .product(name: "VaporTesting", package: "vapor"),
-            ]
+            ],
+            exclude: ["Python"]
         ),
         .testTarget(
             name: "InteriorServerTests",
