@@ -33,6 +33,7 @@ async function boot() {
   } catch (error) {
     $('#loading').hidden = true;
     showPageAlert(describeError(error), { label: 'Try again', run: () => { hidePageAlert(); boot(); } });
+    document.body.classList.remove('booting');
     return;
   }
   const { config } = state;
@@ -49,10 +50,12 @@ async function boot() {
 
   if (state.session && state.session.expiresAt && Date.parse(state.session.expiresAt) <= Date.now()) {
     signOut('Your session has ended. Please sign in again.');
-    return;
+  } else if (state.session) {
+    enterWorkspace();
+  } else {
+    showSignIn();
   }
-  if (state.session) enterWorkspace();
-  else showSignIn();
+  document.body.classList.remove('booting');
 }
 
 // MARK: Sign in
