@@ -166,9 +166,11 @@ class PageTest(unittest.TestCase):
         """Waits for `count` thumbnails of a new job, each decoded (natural width > 0)."""
         try:
             WebDriverWait(self.driver, GENERATION_TIMEOUT).until(
-                lambda d: self.shown_job() not in (None, self.previous_job))
+                lambda d: self.shown_job() not in (None, self.previous_job) or self.form_error())
         except TimeoutException:
             self.fail(f"no result after {GENERATION_TIMEOUT} s; progress says: {self.text('#progress-status')!r}")
+        if self.form_error():
+            self.fail(f"the submit was refused: {self.form_error()}")
         if self.shown("#job-failure"):
             self.fail(f"the generation failed: {self.text('#job-failure')}")
         self.wait.until(lambda d: len(self.find_all("#variant-grid img")) == count)
@@ -176,6 +178,11 @@ class PageTest(unittest.TestCase):
             "return [...document.querySelectorAll('#variant-grid img')]"
             ".every(img => img.complete && img.naturalWidth > 0)"))
         return self.find_all("#variant-grid img")
+
+    def form_error(self):
+        """The text of the form's error alert, if one is shown."""
+        alerts = self.find_all("#form-alert:not(.alert-info)")
+        return alerts[0].text if alerts and alerts[0].is_displayed() else None
 
     def session(self):
         return json.loads(self.driver.execute_script("return sessionStorage.getItem('interior.session')") or "null")
