@@ -18,6 +18,9 @@ echo "==> tests (SQLite)"
 unset DATABASE_URL
 swift test --skip-build --parallel 2>&1 | tee .build/test-sqlite.log | scripts/summarise-tests.sh
 
+echo "==> browser tests"
+Tests/Browser/run.sh
+
 echo "==> tests (PostgreSQL)"
 pgbin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
 work=$(mktemp -d /tmp/interior-pg.XXXXXX); chmod 755 "$work"

@@ -217,6 +217,7 @@ public func configure(_ app: Application, settings: Settings, dependencies given
     app.middleware.use(RequestContextMiddleware())
     let methods = AllowedMethods()
     app.middleware.use(ErrorEnvelopeMiddleware(allowedMethods: { methods.lookup($0) }))
+    app.middleware.use(WebPageMiddleware(publicDirectory: app.directory.publicDirectory, context: context))
 
     try routes(app)
     methods.load(from: app.routes)

@@ -9,6 +9,8 @@ func routes(_ app: Application) throws {
     api.get("health", use: HealthController.health)
     api.get("config", use: ConfigController.config)
     app.get("openapi.json", use: OpenAPIController.document)
+    // Dev auth mode only: the web page's "Continue as demo user".
+    if case .dev = context.settings.auth { api.post("auth", "dev-token", use: DevAuthController.mint) }
 
     // MARK: Replicate → us (signed)
     api.on(.POST, "webhooks", "replicate", body: .collect(maxSize: "1mb"), use: WebhookController.receive)
