@@ -151,7 +151,22 @@ struct EnvelopeTests {
             let limits = try #require(data["limits"] as? [String: Any])
             #expect(limits["maxUploadBytes"] as? Int == 15 * 1024 * 1024)
             #expect(limits["maxPromptLength"] as? Int == 1000)
+            #expect(limits["maxVariants"] as? Int == 3)
+            #expect(limits["requestsPerMinute"] as? Int == 120)
             #expect(data["authMode"] as? String == "supabase")
+        }
+    }
+
+    @Test("config offers only what the image model can do: no compose and one variant with a one-image model")
+    func configFollowsTheModel() async throws {
+        try await withTestApp(environment: ["REPLICATE_MODEL": "black-forest-labs/flux-kontext-pro"]) { t in
+            let data = try await t.client.get("/api/v1/config").data
+            let modes = try #require(data["modes"] as? [[String: Any]])
+            #expect(modes.map { $0["id"] as? String } == ["redesign", "staging", "imagine"])
+            let defaults = try #require(data["defaults"] as? [String: Any])
+            #expect(defaults["variants"] as? Int == 1)
+            let limits = try #require(data["limits"] as? [String: Any])
+            #expect(limits["maxVariants"] as? Int == 1)
         }
     }
 }

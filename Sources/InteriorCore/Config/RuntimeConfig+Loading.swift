@@ -77,6 +77,9 @@ extension RuntimeConfig {
         if !(1...4000).contains(limits.maxPromptLength) {
             throw ConfigError("limits.maxPromptLength", "must be between 1 and 4000")
         }
+        if !(0...100_000).contains(limits.requestsPerMinute) {
+            throw ConfigError("limits.requestsPerMinute", "must be between 0 (off) and 100000")
+        }
         try Self.checkPresets(roomTypes.map { ($0.id, $0.label) }, key: "roomTypes")
         try Self.checkPresets(styles.map { ($0.id, $0.label) }, key: "styles")
         if let blank = styles.firstIndex(where: { $0.seed.trimmingCharacters(in: .whitespaces).isEmpty }) {
@@ -127,7 +130,7 @@ extension RuntimeConfig {
     private static let knownKeys: [String: Set<String>] = [
         "": ["modes", "defaults", "roomTypes", "styles", "limits", "plans", "defaultPlanId", "timeouts"],
         "defaults": ["mode", "aspectRatio", "quality", "variants"],
-        "limits": ["maxVariants", "maxUploadBytes", "acceptedMimeTypes", "maxMegapixels", "minShortEdge", "maxPromptLength"],
+        "limits": ["maxVariants", "maxUploadBytes", "acceptedMimeTypes", "maxMegapixels", "minShortEdge", "maxPromptLength", "requestsPerMinute"],
         "timeouts": ["replicateRequest", "statusPoll", "stalePollThreshold", "stuckCutoff", "inputSignedURLTTL", "sweeperInterval", "reconcileAfter"],
     ]
 

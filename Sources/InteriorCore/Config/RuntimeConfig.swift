@@ -62,6 +62,8 @@ public struct Limits: Codable, Equatable, Sendable {
     public var maxMegapixels = 40
     public var minShortEdge = 256
     public var maxPromptLength = 1000
+    /// Requests a minute each signed-in user may make (bursts up to the same number); 0 is off.
+    public var requestsPerMinute = 120
 
     public init() {}
 
@@ -76,6 +78,7 @@ public struct Limits: Codable, Equatable, Sendable {
         maxMegapixels = try c.decodeIfPresent(Int.self, forKey: .maxMegapixels) ?? d.maxMegapixels
         minShortEdge = try c.decodeIfPresent(Int.self, forKey: .minShortEdge) ?? d.minShortEdge
         maxPromptLength = try c.decodeIfPresent(Int.self, forKey: .maxPromptLength) ?? d.maxPromptLength
+        requestsPerMinute = try c.decodeIfPresent(Int.self, forKey: .requestsPerMinute) ?? d.requestsPerMinute
     }
 }
 

@@ -56,6 +56,7 @@ final class InteriorContext: Sendable {
     let dependencies: Dependencies
     let verifier: AccessTokenVerifier
     let knownProfiles = KnownProfiles()
+    let requestLimiter: RateLimiter<UUID>
     let metrics: InteriorMetrics
     let store: any BlobStore
     /// Set when storage is local: the server serves its objects.
@@ -73,6 +74,7 @@ final class InteriorContext: Sendable {
         self.settings = settings
         self.dependencies = dependencies
         self.verifier = verifier
+        self.requestLimiter = RateLimiter(perMinute: settings.runtime.limits.requestsPerMinute)
         let metrics = dependencies.metrics ?? InteriorMetrics()
         self.metrics = metrics
         let logger = app.logger

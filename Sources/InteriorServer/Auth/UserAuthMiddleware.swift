@@ -1,7 +1,9 @@
+import InteriorCore
 import Vapor
 
-/// Requires a valid bearer token; makes sure the user's profile exists; exposes the user as
-/// `request.user`. Every failure is the same 401 in the envelope.
+/// Requires a valid bearer token; holds each user to the request rate (429 with
+/// `Retry-After`); makes sure the user's profile exists; exposes the user as `request.user`.
+/// Every token failure is the same 401 in the envelope.
 struct UserAuthMiddleware: AsyncMiddleware {
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
         guard let token = request.headers.bearerAuthorization?.token, !token.isEmpty else {
@@ -14,6 +16,10 @@ struct UserAuthMiddleware: AsyncMiddleware {
         } catch {
             request.logger.debug("token refused", metadata: ["reason": "\(error)"])
             throw APIError.unauthorized
+        }
+        if case let .limited(retryAfter) = context.requestLimiter.admit(user.id, now: context.dependencies.now()) {
+            throw APIError(.rateLimited, "Too many requests. Please wait \(retryAfter) s and try again.",
+                           headers: ["Retry-After": String(retryAfter)])
         }
         if !context.knownProfiles.contains(id: user.id, email: user.email) {
             _ = try await ProfileRepository(sql: request.sql).upsert(id: user.id, email: user.email, now: context.dependencies.now())

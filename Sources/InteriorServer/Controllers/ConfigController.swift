@@ -22,6 +22,7 @@ enum ConfigController {
         let maxMegapixels: Int
         let minShortEdge: Int
         let maxPromptLength: Int
+        let requestsPerMinute: Int
     }
 
     struct Defaults: Content {
@@ -56,20 +57,25 @@ enum ConfigController {
     static func config(_ request: Request) async throws -> Envelope<PublicConfig> {
         let settings = request.interior.settings
         let runtime = settings.runtime
+        // What this model can do: modes it cannot serve are not offered, variants are capped.
+        let validator = request.interior.validator
+        let modes = validator.availableModes
+        let defaultMode = modes.contains(runtime.defaults.mode) ? runtime.defaults.mode : modes.first ?? runtime.defaults.mode
         let authMode: String = if case .dev = settings.auth { "dev" } else { "supabase" }
         return Envelope(PublicConfig(
-            modes: runtime.modes.map {
+            modes: modes.map {
                 Mode(id: $0.rawValue, label: modeLabel($0), inputImages: $0.inputImageCount, requiresPrompt: $0.requiresPrompt)
             },
             roomTypes: runtime.roomTypes,
             styles: runtime.styles.map { Style(id: $0.id, label: $0.label) },
             aspectRatios: AspectRatio.allCases.map(\.rawValue),
             qualities: Quality.allCases.map(\.rawValue),
-            defaults: Defaults(mode: runtime.defaults.mode.rawValue, aspectRatio: runtime.defaults.aspectRatio.rawValue,
-                               quality: runtime.defaults.quality.rawValue, variants: runtime.defaults.variants),
-            limits: Limits(maxVariants: runtime.limits.maxVariants, maxUploadBytes: runtime.limits.maxUploadBytes,
+            defaults: Defaults(mode: defaultMode.rawValue, aspectRatio: runtime.defaults.aspectRatio.rawValue,
+                               quality: runtime.defaults.quality.rawValue, variants: validator.defaultVariants),
+            limits: Limits(maxVariants: validator.maxVariants, maxUploadBytes: runtime.limits.maxUploadBytes,
                            acceptedMimeTypes: runtime.limits.acceptedMimeTypes, maxMegapixels: runtime.limits.maxMegapixels,
-                           minShortEdge: runtime.limits.minShortEdge, maxPromptLength: runtime.limits.maxPromptLength),
+                           minShortEdge: runtime.limits.minShortEdge, maxPromptLength: runtime.limits.maxPromptLength,
+                           requestsPerMinute: runtime.limits.requestsPerMinute),
             authMode: authMode,
             replicate: settings.replicate.usesEmulator ? "emulator" : "live"))
     }

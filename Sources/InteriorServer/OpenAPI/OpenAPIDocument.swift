@@ -90,6 +90,42 @@ enum OpenAPIDocument {
             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/MeEnvelope"}}}
           },
           "401": {"$ref": "#/components/responses/Unauthorized"},
+          "429": {"$ref": "#/components/responses/RateLimited"},
+          "500": {"$ref": "#/components/responses/InternalError"}
+        }
+      }
+    },
+    "/api/v1/auth/dev-token": {
+      "post": {
+        "operationId": "mintDevToken",
+        "tags": ["Account"],
+        "summary": "A dev-mode access token (the web page's demo sign-in)",
+        "description": "Exists only when `AUTH_MODE=dev` (which is refused in production); elsewhere the path is a 404. Mints what `interior token` mints: an HS256 token signed with the dev secret in the data directory, valid for 12 hours, for the given user id or a fixed demo user.",
+        "x-interior-dev-only": true,
+        "parameters": [{"$ref": "#/components/parameters/X-Request-Id"}],
+        "security": [],
+        "requestBody": {
+          "required": false,
+          "content": {"application/json": {"schema": {"$ref": "#/components/schemas/DevTokenRequest"}}}
+        },
+        "responses": {
+          "200": {
+            "description": "The token.",
+            "headers": {"X-Request-Id": {"$ref": "#/components/headers/X-Request-Id"}},
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/DevTokenEnvelope"}}}
+          },
+          "400": {
+            "description": "VALIDATION_ERROR: the body is not a JSON object, or `userId` is not a UUID.",
+            "headers": {"X-Request-Id": {"$ref": "#/components/headers/X-Request-Id"}},
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ErrorEnvelope",
+                  "properties": {"error": {"properties": {"code": {"enum": ["VALIDATION_ERROR"]}}}}
+                }
+              }
+            }
+          },
           "500": {"$ref": "#/components/responses/InternalError"}
         }
       }
@@ -109,6 +145,7 @@ enum OpenAPIDocument {
             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/UsageEnvelope"}}}
           },
           "401": {"$ref": "#/components/responses/Unauthorized"},
+          "429": {"$ref": "#/components/responses/RateLimited"},
           "500": {"$ref": "#/components/responses/InternalError"}
         }
       }
@@ -171,6 +208,7 @@ enum OpenAPIDocument {
             }
           },
           "401": {"$ref": "#/components/responses/Unauthorized"},
+          "429": {"$ref": "#/components/responses/RateLimited"},
           "402": {
             "description": "LIMIT_EXCEEDED: no generations left this month; `details` has `planId` and `periodEnd`. Nothing is created.",
             "headers": {"X-Request-Id": {"$ref": "#/components/headers/X-Request-Id"}},
@@ -287,6 +325,7 @@ enum OpenAPIDocument {
             }
           },
           "401": {"$ref": "#/components/responses/Unauthorized"},
+          "429": {"$ref": "#/components/responses/RateLimited"},
           "500": {"$ref": "#/components/responses/InternalError"}
         }
       }
@@ -306,6 +345,7 @@ enum OpenAPIDocument {
             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/GenerationEnvelope"}}}
           },
           "401": {"$ref": "#/components/responses/Unauthorized"},
+          "429": {"$ref": "#/components/responses/RateLimited"},
           "404": {
             "description": "NOT_FOUND: no such job of this user.",
             "headers": {"X-Request-Id": {"$ref": "#/components/headers/X-Request-Id"}},
@@ -337,6 +377,7 @@ enum OpenAPIDocument {
             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/GenerationEnvelope"}}}
           },
           "401": {"$ref": "#/components/responses/Unauthorized"},
+          "429": {"$ref": "#/components/responses/RateLimited"},
           "404": {
             "description": "NOT_FOUND: no such job of this user.",
             "headers": {"X-Request-Id": {"$ref": "#/components/headers/X-Request-Id"}},
@@ -399,6 +440,7 @@ enum OpenAPIDocument {
             }
           },
           "401": {"$ref": "#/components/responses/Unauthorized"},
+          "429": {"$ref": "#/components/responses/RateLimited"},
           "402": {
             "description": "LIMIT_EXCEEDED: no generations left this month.",
             "headers": {"X-Request-Id": {"$ref": "#/components/headers/X-Request-Id"}},
@@ -508,6 +550,7 @@ enum OpenAPIDocument {
             }
           },
           "401": {"$ref": "#/components/responses/Unauthorized"},
+          "429": {"$ref": "#/components/responses/RateLimited"},
           "500": {"$ref": "#/components/responses/InternalError"}
         }
       }
@@ -527,6 +570,7 @@ enum OpenAPIDocument {
             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/RenderEnvelope"}}}
           },
           "401": {"$ref": "#/components/responses/Unauthorized"},
+          "429": {"$ref": "#/components/responses/RateLimited"},
           "404": {
             "description": "NOT_FOUND: no such render of this user (or it was deleted).",
             "headers": {"X-Request-Id": {"$ref": "#/components/headers/X-Request-Id"}},
@@ -556,6 +600,7 @@ enum OpenAPIDocument {
             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/RenderDeletedEnvelope"}}}
           },
           "401": {"$ref": "#/components/responses/Unauthorized"},
+          "429": {"$ref": "#/components/responses/RateLimited"},
           "404": {
             "description": "NOT_FOUND: no such render of this user (or it was deleted).",
             "headers": {"X-Request-Id": {"$ref": "#/components/headers/X-Request-Id"}},
@@ -1014,7 +1059,7 @@ enum OpenAPIDocument {
           "mode": {"$ref": "#/components/schemas/GenerationMode"},
           "aspectRatio": {"$ref": "#/components/schemas/AspectRatio"},
           "quality": {"$ref": "#/components/schemas/Quality"},
-          "variants": {"type": "integer", "description": "", "minimum": 1, "maximum": 10}
+          "variants": {"type": "integer", "description": "The default number of variants, within `limits.maxVariants`.", "minimum": 1, "maximum": 10}
         }
       },
       "ConfigLimits": {
@@ -1026,12 +1071,13 @@ enum OpenAPIDocument {
           "acceptedMimeTypes",
           "maxMegapixels",
           "minShortEdge",
-          "maxPromptLength"
+          "maxPromptLength",
+          "requestsPerMinute"
         ],
         "properties": {
           "maxVariants": {
             "type": "integer",
-            "description": "The most variants the runtime config allows per job (the image model may allow fewer).",
+            "description": "The most variants a job may ask for: the runtime config's limit, capped by what the image model can return.",
             "minimum": 1,
             "maximum": 10
           },
@@ -1043,7 +1089,8 @@ enum OpenAPIDocument {
           },
           "maxMegapixels": {"type": "integer", "description": "The largest image accepted, in megapixels."},
           "minShortEdge": {"type": "integer", "description": "The smallest short edge of an image accepted, in pixels."},
-          "maxPromptLength": {"type": "integer", "description": "The longest prompt accepted, in characters."}
+          "maxPromptLength": {"type": "integer", "description": "The longest prompt accepted, in characters."},
+          "requestsPerMinute": {"type": "integer", "description": "Signed-in requests a minute per user (bursts up to the same number); 0 means no limit.", "minimum": 0}
         }
       },
       "PublicConfig": {
@@ -1100,6 +1147,26 @@ enum OpenAPIDocument {
         "description": "`GET /api/v1/auth/me`",
         "required": ["success", "data"],
         "properties": {"success": {"const": true}, "data": {"$ref": "#/components/schemas/Me"}}
+      },
+      "DevTokenRequest": {
+        "type": "object",
+        "description": "Optional: `{}` or no body signs in as the fixed demo user.",
+        "properties": {"userId": {"type": "string", "format": "uuid", "description": "The user to mint a token for."}}
+      },
+      "DevToken": {
+        "type": "object",
+        "required": ["token", "userId", "expiresAt"],
+        "properties": {
+          "token": {"type": "string", "description": "A bearer access token."},
+          "userId": {"type": "string", "format": "uuid"},
+          "expiresAt": {"type": "string", "format": "date-time"}
+        }
+      },
+      "DevTokenEnvelope": {
+        "type": "object",
+        "description": "`POST /api/v1/auth/dev-token`",
+        "required": ["success", "data"],
+        "properties": {"success": {"const": true}, "data": {"$ref": "#/components/schemas/DevToken"}}
       },
       "Usage": {
         "type": "object",
@@ -1520,6 +1587,21 @@ enum OpenAPIDocument {
       "Last-Modified": {"description": "When the object was stored (HTTP date).", "schema": {"type": "string"}}
     },
     "responses": {
+      "RateLimited": {
+        "description": "RATE_LIMITED: more requests than the user's rate (`limits.requestsPerMinute`, bursts up to the same number). Wait `Retry-After` seconds.",
+        "headers": {
+          "X-Request-Id": {"$ref": "#/components/headers/X-Request-Id"},
+          "Retry-After": {"description": "Seconds until a request is admitted again.", "schema": {"type": "string", "pattern": "^[0-9]+$"}}
+        },
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/ErrorEnvelope",
+              "properties": {"error": {"properties": {"code": {"enum": ["RATE_LIMITED"]}}}}
+            }
+          }
+        }
+      },
       "Unauthorized": {
         "description": "UNAUTHORIZED: the bearer token is missing, invalid or expired.",
         "headers": {
