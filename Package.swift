@@ -109,12 +109,19 @@ let package = Package(
             dependencies: ["InteriorCore"],
             exclude: ["__Snapshots__"]
         ),
-        .testTarget(name: "ImagingTests", dependencies: ["Imaging"]),
-        .testTarget(name: "StorageTests", dependencies: ["Storage"], exclude: ["Python"]),
+        // Running the tools the tests check against: Python, moto, background servers.
+        .target(
+            name: "TestSupport",
+            dependencies: [.product(name: "AsyncHTTPClient", package: "async-http-client")],
+            path: "Tests/TestSupport",
+            exclude: ["Python"]
+        ),
+        .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"]),
+        .testTarget(name: "StorageTests", dependencies: ["Storage", "TestSupport"], exclude: ["Python"]),
         .testTarget(
             name: "ReplicateTests",
             dependencies: [
-                "Replicate", "ReplicateEmulator", "InteriorCore", "Imaging",
+                "Replicate", "ReplicateEmulator", "InteriorCore", "Imaging", "TestSupport",
                 .product(name: "VaporTesting", package: "vapor"),
             ],
             exclude: ["Python"]
@@ -122,7 +129,7 @@ let package = Package(
         .testTarget(
             name: "InteriorServerTests",
             dependencies: [
-                "InteriorServer", "ReplicateEmulator", "InteriorCore", "Imaging", "Replicate", "Storage",
+                "InteriorServer", "ReplicateEmulator", "InteriorCore", "Imaging", "Replicate", "Storage", "TestSupport",
                 .product(name: "VaporTesting", package: "vapor"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "FluentPostgresDriver", package: "fluent-postgres-driver"),

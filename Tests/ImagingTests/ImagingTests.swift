@@ -98,7 +98,7 @@ func residentBytes() throws -> Int {
     let statm = try String(contentsOfFile: "/proc/self/statm", encoding: .utf8)
     let fields = statm.split(separator: " ")
     guard fields.count > 1, let pages = Int(fields[1]) else {
-        throw Tools.Failure(description: "unreadable /proc/self/statm: \(statm)")
+        throw ToolFailure("unreadable /proc/self/statm: \(statm)")
     }
     return pages * Int(sysconf(Int32(_SC_PAGESIZE)))
 }

@@ -1,48 +1,26 @@
 import Foundation
 import Testing
+@_exported import TestSupport
 
 /// Runs the independent tools the tests check our output with: Pillow (through the test
 /// virtualenv's Python) and exiftool. A missing tool makes the test fail.
 enum Tools {
-    struct Failure: Error, CustomStringConvertible {
-        let description: String
-    }
-
-    static var python: String {
-        ProcessInfo.processInfo.environment["INTERIOR_TEST_PYTHON"] ?? "python3"
-    }
-
     /// Runs `executable` (looked up on PATH) and returns its standard output.
     @discardableResult
     static func run(_ executable: String, _ arguments: [String]) throws -> Data {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [executable] + arguments
-        let output = Pipe(), errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        // Read before waiting so a chatty tool cannot fill the pipe and stall.
-        let stdout = output.fileHandleForReading.readDataToEndOfFile()
-        let stderr = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw Failure(description: "\(executable) \(arguments.joined(separator: " ")) exited \(process.terminationStatus): "
-                + String(decoding: stderr, as: UTF8.self))
-        }
-        return stdout
+        try ProcessRunner.checked(executable, arguments)
     }
 
     /// Runs the Pillow helper below with `arguments`.
     static func pillow(_ arguments: [String]) throws -> Data {
-        try run(python, ["-c", pillowScript] + arguments)
+        try TestPython.run(script: pillowScript, arguments)
     }
 
     /// exiftool's view of a file: every tag, keyed "Group:Tag" (family 0 groups).
     static func exiftool(_ path: String) throws -> [String: Any] {
         let json = try run("exiftool", ["-json", "-G0", "-a", "-u", path])
         guard let list = try JSONSerialization.jsonObject(with: json) as? [[String: Any]], let tags = list.first else {
-            throw Failure(description: "exiftool gave no JSON for \(path)")
+            throw ToolFailure("exiftool gave no JSON for \(path)")
         }
         return tags
     }

@@ -3,6 +3,7 @@ import InteriorCore
 @testable import InteriorServer
 import Replicate
 import Testing
+import TestSupport
 import Vapor
 
 /// The OpenAPI document is kept true by these tests: the routes, the error codes, the
@@ -559,38 +560,20 @@ private struct Exchanges {
 
 // MARK: - Python
 
-/// The Python the tests drive: `INTERIOR_TEST_PYTHON` (the project's virtualenv), else
-/// `python3`. A missing interpreter or module fails the test that needs it.
+/// The validator scripts, run with the test virtualenv's Python; their output and errors
+/// together, since both explain a refusal.
 private enum Python {
     struct Result {
         let status: Int32
         let output: String
     }
 
-    static var executable: String {
-        if let path = ProcessInfo.processInfo.environment["INTERIOR_TEST_PYTHON"], !path.isEmpty { return path }
-        return "python3"
-    }
-
     static func run(_ arguments: [String]) throws -> Result {
-        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("openapi-python-\(UUID().uuidString)")
-        _ = FileManager.default.createFile(atPath: scratch.path, contents: nil)
-        defer { try? FileManager.default.removeItem(at: scratch) }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [executable] + arguments
-        // Output goes to a file, so a chatty child can never block on a full pipe.
-        let output = try FileHandle(forWritingTo: scratch)
-        process.standardOutput = output
-        process.standardError = output
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        try output.close()
-        var text = String(decoding: try Data(contentsOf: scratch), as: UTF8.self)
-        if process.terminationStatus != 0, text.contains("No module named") {
-            text += "\n(\(executable) lacks the test tools: run scripts/ensure-deps.sh test and set INTERIOR_TEST_PYTHON=.build-venv/bin/python)"
+        let result = try ProcessRunner.run(TestPython.executable, arguments)
+        var text = String(decoding: result.stdout + result.stderr, as: UTF8.self)
+        if result.status != 0, text.contains("No module named") {
+            text += "\n(\(TestPython.executable) lacks the test tools: run scripts/ensure-deps.sh test and set INTERIOR_TEST_PYTHON=.build-venv/bin/python)"
         }
-        return Result(status: process.terminationStatus, output: text)
+        return Result(status: result.status, output: text)
     }
 }

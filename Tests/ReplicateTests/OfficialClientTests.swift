@@ -2,6 +2,7 @@ import Foundation
 import Replicate
 import ReplicateEmulator
 import Testing
+import TestSupport
 
 /// Replicate's own Python client and the Standard Webhooks library, run against the emulator:
 /// the emulator is only as good as the real clients' agreement with it.
@@ -70,62 +71,13 @@ struct OfficialClientTests {
 /// Runs the test scripts with the project's Python (`INTERIOR_TEST_PYTHON`, else `python3`).
 /// A missing interpreter or module fails the test: it never skips.
 enum Python {
-    struct Failure: Error, CustomStringConvertible {
-        let description: String
-    }
-
-    static var interpreter: String {
-        ProcessInfo.processInfo.environment["INTERIOR_TEST_PYTHON"].flatMap { $0.isEmpty ? nil : $0 } ?? "python3"
-    }
-
     static let scripts = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Python")
 
     static func run(script: String, environment: [String: String] = [:], stdin: Data? = nil) async throws -> Data {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("replicate-py-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let outURL = directory.appendingPathComponent("stdout")
-        let errURL = directory.appendingPathComponent("stderr")
-        let inURL = directory.appendingPathComponent("stdin")
-        _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
-        _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
-        _ = FileManager.default.createFile(atPath: inURL.path, contents: stdin ?? Data())
-
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [interpreter, scripts.appendingPathComponent(script).path]
-        var env = ProcessInfo.processInfo.environment
-        env["REPLICATE_POLL_INTERVAL"] = "0.05"
-        env["REPLICATE_API_TOKEN"] = nil
-        env["PYTHONDONTWRITEBYTECODE"] = "1"
-        for (key, value) in environment { env[key] = value }
-        process.environment = env
-        let output = try FileHandle(forWritingTo: outURL)
-        let errors = try FileHandle(forWritingTo: errURL)
-        let input = try FileHandle(forReadingFrom: inURL)
-        defer {
-            try? output.close()
-            try? errors.close()
-            try? input.close()
-        }
-        process.standardOutput = output
-        process.standardError = errors
-        process.standardInput = input
-
-        let status: Int32 = try await withCheckedThrowingContinuation { continuation in
-            process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
-            do {
-                try process.run()
-            } catch {
-                process.terminationHandler = nil
-                continuation.resume(throwing: Failure(description: "could not start \(interpreter): \(error)"))
-            }
-        }
-        let stdout = try Data(contentsOf: outURL)
-        guard status == 0 else {
-            let stderr = String(decoding: try Data(contentsOf: errURL), as: UTF8.self)
-            throw Failure(description: "\(script) exited with \(status) using \(interpreter):\n\(stderr)")
-        }
-        return stdout
+        var environment = environment
+        environment["REPLICATE_POLL_INTERVAL"] = environment["REPLICATE_POLL_INTERVAL"] ?? "0.05"
+        environment["PYTHONDONTWRITEBYTECODE"] = "1"
+        return try await TestPython.run(file: scripts.appendingPathComponent(script).path, input: stdin ?? Data(),
+                                        environment: environment, unset: environment["REPLICATE_API_TOKEN"] == nil ? ["REPLICATE_API_TOKEN"] : [])
     }
 }

@@ -32,7 +32,7 @@ struct S3BlobStoreTests {
     }
 
     func botoListing(_ bucket: String) throws -> [[String: String]] {
-        let output = try TestPython.oracle(["list-keys", endpoint.absoluteString, Self.region, bucket],
+        let output = try BotocoreOracle.run(["list-keys", endpoint.absoluteString, Self.region, bucket],
                                            environment: ["S3_ACCESS_KEY_ID": Self.accessKeyId,
                                                          "S3_SECRET_ACCESS_KEY": Self.secretAccessKey])
         let items = try JSONSerialization.jsonObject(with: output) as? [[String: Any]] ?? []

@@ -183,7 +183,7 @@ struct SigV4SignerTests {
             let accessKeyId: String, secretAccessKey: String, region: String, cases: [Case]
         }
         let input = try JSONEncoder().encode(Request(accessKeyId: accessKeyId, secretAccessKey: secretAccessKey, region: region, cases: cases))
-        let output = try TestPython.oracle(["sign"], input: input)
+        let output = try BotocoreOracle.run(["sign"], input: input)
         let results = try JSONDecoder().decode([Botocore].self, from: output)
         try #require(results.map(\.name) == cases.map(\.name))
         return results

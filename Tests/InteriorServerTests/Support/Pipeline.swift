@@ -6,6 +6,7 @@ import ReplicateEmulator
 import SQLKit
 import Storage
 import Testing
+import TestSupport
 
 /// A running application wired to a running Replicate emulator, over real HTTP both ways.
 struct Pipeline {
@@ -62,26 +63,10 @@ enum TestImages {
 
     /// Re-encodes with Pillow (the test virtualenv's), an encoder independent of ours.
     static func convert(_ data: Data, to pillowFormat: String) throws -> Data {
-        let python = ProcessInfo.processInfo.environment["INTERIOR_TEST_PYTHON"] ?? "python3"
         let script = "import sys, io\nfrom PIL import Image\nimage = Image.open(io.BytesIO(sys.stdin.buffer.read())).convert('RGB')\n"
             + "out = io.BytesIO()\nimage.save(out, '\(pillowFormat)', quality=90)\nsys.stdout.buffer.write(out.getvalue())\n"
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [python, "-c", script]
-        let input = Pipe(), output = Pipe(), errors = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        try input.fileHandleForWriting.write(contentsOf: data)
-        try input.fileHandleForWriting.close()
-        let converted = output.fileHandleForReading.readDataToEndOfFile()
-        let message = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0, !converted.isEmpty else {
-            throw TestSetupError("Pillow could not convert a test image (set INTERIOR_TEST_PYTHON to the test virtualenv): "
-                                 + String(decoding: message, as: UTF8.self))
-        }
+        let converted = try TestPython.run(script: script, input: data)
+        guard !converted.isEmpty else { throw TestSetupError("Pillow wrote no \(pillowFormat) image") }
         return converted
     }
 }
