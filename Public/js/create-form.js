@@ -3,6 +3,7 @@
 
 import { ImageInput } from './image-input.js';
 import { promptLength } from './format.js';
+import { showAlert } from './alert.js';
 
 const modeText = {
   redesign: { hint: 'Restyle a photo of your room', input1: ['Photo of your room', 'Choose a photo'] },
@@ -255,25 +256,8 @@ export class CreateForm {
     target?.closest('.field')?.scrollIntoView({ block: 'nearest' });
   }
 
-  showAlert({ title, text }, action, { info = false } = {}) {
-    const heading = document.createElement('p');
-    heading.className = 'alert-title';
-    heading.textContent = title;
-    const body = document.createElement('p');
-    body.textContent = text;
-    const parts = [heading, body];
-    if (action) {
-      const button = document.createElement('button');
-      button.type = 'button';
-      button.className = 'button';
-      button.textContent = action.label;
-      button.addEventListener('click', action.run, { once: true });
-      parts.push(button);
-    }
-    this.alert.replaceChildren(...parts);
-    this.alert.classList.toggle('alert-info', info);
-    this.alert.setAttribute('role', info ? 'status' : 'alert');
-    this.alert.hidden = false;
+  showAlert(message, action, options) {
+    showAlert(this.alert, message, action, options);
   }
 
   hideAlert() {

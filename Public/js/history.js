@@ -3,6 +3,7 @@
 
 import { describeError } from './messages.js';
 import { formatDateTime, labelFor } from './format.js';
+import { showAlert } from './alert.js';
 
 export class History {
   /**
@@ -156,14 +157,7 @@ export class History {
   }
 
   showAlert(text, retry, info = false) {
-    const message = document.createElement('p');
-    message.textContent = text;
-    const parts = [message];
-    if (retry) parts.push(button('Try again', 'button', retry));
-    this.alert.replaceChildren(...parts);
-    this.alert.classList.toggle('alert-info', info);
-    this.alert.setAttribute('role', info ? 'status' : 'alert');
-    this.alert.hidden = false;
+    showAlert(this.alert, { text }, retry && { label: 'Try again', run: retry }, { info });
   }
 
   hideAlert() {

@@ -7,6 +7,7 @@ import { JobView, jobStorageKey } from './job.js';
 import { describeError } from './messages.js';
 import { formatDate } from './format.js';
 import { Viewer } from './viewer.js';
+import { showAlert } from './alert.js';
 
 const sessionKey = 'interior.session';
 const demoUserKey = 'interior.demoUser';
@@ -356,24 +357,8 @@ async function openRender(item) {
 
 // MARK: Page-level messages
 
-function showPageAlert({ title, text }, action) {
-  const alert = $('#page-alert');
-  const heading = document.createElement('p');
-  heading.className = 'alert-title';
-  heading.textContent = title;
-  const body = document.createElement('p');
-  body.textContent = text;
-  const parts = [heading, body];
-  if (action) {
-    const button = document.createElement('button');
-    button.type = 'button';
-    button.className = 'button';
-    button.textContent = action.label;
-    button.addEventListener('click', action.run, { once: true });
-    parts.push(button);
-  }
-  alert.replaceChildren(...parts);
-  alert.hidden = false;
+function showPageAlert(message, action) {
+  showAlert($('#page-alert'), message, action);
 }
 
 function hidePageAlert() {

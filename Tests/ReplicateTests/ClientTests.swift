@@ -4,6 +4,7 @@ import Logging
 import Replicate
 import ReplicateEmulator
 import Testing
+import TestSupport
 
 @Suite("Replicate client against the emulator")
 struct ClientTests {
@@ -192,7 +193,7 @@ struct ClientTests {
     }
 
     @Test func aRefusedConnectionIsRetriedEvenForACreate() async throws {
-        let port = try closedPort()
+        let port = try FreePort.next()
         let time = FakeTime(), events = EventLog()
         let client = makeClient(
             baseURL: URL(string: "http://127.0.0.1:\(port)/v1")!, token: "r8_test", time: time, events: events,
