@@ -58,21 +58,15 @@ extension Interior {
             // Vapor's own HTTP metrics and ours share one registry, served at /metrics.
             let metrics = InteriorMetrics()
             MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: metrics.registry))
-            let emulator = try await startEmulatorIfNeeded(settings)
-            let app = try await makeApplication(settings, command: "serve")
             do {
-                try await configure(app, settings: settings,
-                                    dependencies: Dependencies(replicate: emulator?.connection, metrics: metrics))
-                app.logger.notice("Interior listening on \(settings.publicBaseURL.absoluteString)")
-                try await app.execute()
+                try await withLiveApplication(settings, command: "serve", metrics: metrics) { app in
+                    app.logger.notice("Interior listening on \(settings.publicBaseURL.absoluteString)")
+                    try await app.execute()
+                }
             } catch {
-                app.logger.critical("could not start: \(error)")
-                try? await app.asyncShutdown()
-                await emulator?.running.shutdown()
+                Logger(label: "interior").critical("could not start: \(error)")
                 throw ExitCode.failure
             }
-            try await app.asyncShutdown()
-            await emulator?.running.shutdown()
         }
     }
 
@@ -226,6 +220,25 @@ func startEmulatorIfNeeded(_ settings: Settings) async throws -> StartedEmulator
         baseURL: running.baseURL, token: Secret(running.token), webhookSecret: Secret(running.webhookSecret), isEmulator: true))
 }
 
+/// Runs `body` with the application configured to reach Replicate — the embedded emulator
+/// when no token is set — and shuts both down however it ends.
+func withLiveApplication(_ settings: Settings, command: String, metrics: InteriorMetrics? = nil, backgroundWork: Bool = true,
+                         _ body: (Application) async throws -> Void) async throws {
+    let emulator = try await startEmulatorIfNeeded(settings)
+    let app = try await makeApplication(settings, command: command)
+    do {
+        try await configure(app, settings: settings,
+                            dependencies: Dependencies(replicate: emulator?.connection, metrics: metrics, backgroundWork: backgroundWork))
+        try await body(app)
+    } catch {
+        try? await app.asyncShutdown()
+        await emulator?.running.shutdown()
+        throw error
+    }
+    try await app.asyncShutdown()
+    await emulator?.running.shutdown()
+}
+
 extension Interior {
     struct Sweep: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -234,20 +247,10 @@ extension Interior {
         func run() async throws {
             let settings = loadSettingsOrExit()
             bootstrapLogging(settings)
-            let emulator = try await startEmulatorIfNeeded(settings)
-            let app = try await makeApplication(settings, command: "sweep")
-            do {
-                try await configure(app, settings: settings,
-                                    dependencies: Dependencies(replicate: emulator?.connection, backgroundWork: false))
+            try await withLiveApplication(settings, command: "sweep", backgroundWork: false) { app in
                 let report = try await Operations.sweep(app)
                 print("polled \(report.polled) job(s), timed out \(report.timedOut)")
-            } catch {
-                try? await app.asyncShutdown()
-                await emulator?.running.shutdown()
-                throw error
             }
-            try await app.asyncShutdown()
-            await emulator?.running.shutdown()
         }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Imaging
 @testable import InteriorServer
 import Testing
 import Vapor
@@ -32,6 +33,14 @@ struct EnvelopeTests {
             #expect(response.data["db"] as? String == "ok")
             #expect(response.data["storage"] as? String == "ok")
             #expect(response.data["replicate"] as? String == "emulator")
+            #expect(response.data["storageBackend"] as? String == "local")
+            let imaging = try #require(response.data["imaging"] as? [String: Any])
+            let formats = try #require(imaging["formats"] as? [String])
+            #expect(Array(formats.prefix(3)) == ["jpeg", "png", "webp"])
+            let capabilities = ImageProcessor.capabilities
+            #expect(formats.contains("heic") == capabilities.heic && formats.contains("avif") == capabilities.avif)
+            #expect(imaging["libvips"] as? String == capabilities.libvipsVersion)
+            #expect(capabilities.libvipsVersion.first?.isNumber == true, "libvips is loaded and reports its version")
             #expect(response.headers.first(name: "Cache-Control") == "private, no-store")
             #expect(response.headers.first(name: "Content-Type")?.hasPrefix("application/json") == true)
             let id = try #require(response.headers.first(name: "X-Request-Id"))

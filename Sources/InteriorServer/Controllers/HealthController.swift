@@ -1,14 +1,24 @@
 import Foundation
+import Imaging
 import SQLKit
 import Vapor
 
-/// `GET /api/v1/health`: can this instance reach its database and its storage?
+/// `GET /api/v1/health`: can this instance reach its database and its storage? And what it
+/// runs on: the storage backend and what the installed libvips can decode.
 enum HealthController {
     struct Health: Content {
         let status: String
         let db: String
         let storage: String
+        let storageBackend: String
         let replicate: String
+        let imaging: ImagingInfo
+    }
+
+    struct ImagingInfo: Content {
+        let libvips: String
+        /// Formats uploads may be decoded from (HEIC and AVIF only with libheif and codecs).
+        let formats: [String]
     }
 
     @Sendable
@@ -21,12 +31,20 @@ enum HealthController {
             status: dbOK && storageOK ? "ok" : "degraded",
             db: dbOK ? "ok" : "error",
             storage: storageOK ? "ok" : "error",
-            replicate: context.settings.replicate.usesEmulator ? "emulator" : "live")
+            storageBackend: context.store.kind,
+            replicate: context.settings.replicate.usesEmulator ? "emulator" : "live",
+            imaging: imaging)
         guard dbOK, storageOK else {
             throw APIError(.serviceUnavailable, "The service cannot reach its database or storage.",
                            details: ["db": health.db, "storage": health.storage, "replicate": health.replicate])
         }
         return try Envelope(health).encodeResponse(status: .ok)
+    }
+
+    private static var imaging: ImagingInfo {
+        let capabilities = ImageProcessor.capabilities
+        let formats = ImageFormat.allCases.filter(capabilities.supports).map(\.rawValue)
+        return ImagingInfo(libvips: capabilities.libvipsVersion, formats: formats)
     }
 
     private static func check(_ probe: @Sendable () async throws -> Void) async -> Bool {

@@ -999,11 +999,24 @@ enum OpenAPIDocument {
       "Health": {
         "type": "object",
         "description": "This instance can reach its database and storage. An instance that cannot answers 503 SERVICE_UNAVAILABLE instead, so a 200 always says ok.",
-        "required": ["status", "db", "storage", "replicate"],
+        "required": ["status", "db", "storage", "storageBackend", "replicate", "imaging"],
         "properties": {
           "status": {"type": "string", "enum": ["ok"]},
           "db": {"type": "string", "enum": ["ok"]},
           "storage": {"type": "string", "enum": ["ok"]},
+          "storageBackend": {"type": "string", "enum": ["local", "s3"], "description": "Where objects are stored."},
+          "imaging": {
+            "type": "object",
+            "required": ["libvips", "formats"],
+            "properties": {
+              "libvips": {"type": "string", "description": "The installed libvips version."},
+              "formats": {
+                "type": "array",
+                "items": {"type": "string", "enum": ["jpeg", "png", "webp", "heic", "avif"]},
+                "description": "Image formats this instance can decode: JPEG, PNG and WebP always; HEIC and AVIF when libvips has libheif with the codecs."
+              }
+            }
+          },
           "replicate": {
             "type": "string",
             "enum": ["live", "emulator"],
