@@ -11,6 +11,7 @@ run:
 	.build/debug/interior migrate
 	@echo ""
 	@echo "  Interior is starting on $${PUBLIC_BASE_URL:-http://127.0.0.1:8080}"
+	@echo "  The try-it page:  $${PUBLIC_BASE_URL:-http://127.0.0.1:8080}/"
 	@echo "  A dev token:  .build/debug/interior token --user $$(cat /proc/sys/kernel/random/uuid)"
 	@echo ""
 	.build/debug/interior serve
