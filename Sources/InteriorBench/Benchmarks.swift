@@ -13,7 +13,14 @@ struct Benchmark: Sendable {
     let reference: String
     /// Builds the input, checks that our operation gives the right answer, and returns both
     /// sides ready to time.
-    let prepare: @Sendable (Context) async throws -> (ours: Operation, reference: Operation)
+    let prepare: @Sendable (Context) async throws -> Prepared
+}
+
+struct Prepared: Sendable {
+    /// One line: the input both sides get.
+    let input: String
+    let ours: Operation
+    let reference: Operation
 }
 
 /// What every benchmark may use: one image processor (as the server shares one), the
@@ -55,9 +62,12 @@ enum Benchmarks {
             try expect(max(rendered.image.width, rendered.image.height) == tier, "\(name): the render is not \(tier) px")
             try expect(max(rendered.thumbnail.width, rendered.thumbnail.height) == ImageProcessor.thumbnailLongEdge,
                        "\(name): the thumbnail is not \(ImageProcessor.thumbnailLongEdge) px")
-            return (
-                .async { blackHole(try await processor.renderOutput(data, longEdge: tier, maxPixels: maxPixels)) },
-                .sync { blackHole(try Bare.fitAndEncode(data, longEdge: tier, format: CVIPS_SAVE_WEBP, quality: ImageProcessor.renderQuality)) }
+            return Prepared(
+                input: describe(data) + "; out: \(tier) px WebP + \(ImageProcessor.thumbnailLongEdge) px thumbnail",
+                ours: .async { blackHole(try await processor.renderOutput(data, longEdge: tier, maxPixels: maxPixels)) },
+                reference: .sync {
+                    blackHole(try Bare.fitAndEncode(data, longEdge: tier, format: CVIPS_SAVE_WEBP, quality: ImageProcessor.renderQuality))
+                }
             )
         }
     }
@@ -73,9 +83,12 @@ enum Benchmarks {
         // Orientation 6 turns the 4000×3000 landscape into a 1536×2048 portrait.
         try expect(normalised.width == 1536 && normalised.height == 2048,
                    "normalise: expected 1536×2048 upright, got \(normalised.width)×\(normalised.height)")
-        return (
-            .async { blackHole(try await processor.normaliseUpload(tagged, maxPixels: maxPixels)) },
-            .sync { blackHole(try Bare.fitAndEncode(plain, longEdge: 2048, format: CVIPS_SAVE_JPEG, quality: ImageProcessor.uploadQuality)) }
+        return Prepared(
+            input: describe(tagged) + ", EXIF Orientation 6; out: 1536×2048 JPEG",
+            ours: .async { blackHole(try await processor.normaliseUpload(tagged, maxPixels: maxPixels)) },
+            reference: .sync {
+                blackHole(try Bare.fitAndEncode(plain, longEdge: 2048, format: CVIPS_SAVE_JPEG, quality: ImageProcessor.uploadQuality))
+            }
         )
     }
 
@@ -93,9 +106,10 @@ enum Benchmarks {
             try probe()
             let copy = UnsafeMutableRawBufferPointer.allocate(byteCount: data.count, alignment: 16)
             let destination = SendablePointer(copy)
-            return (
-                .sync(probe),
-                .sync {
+            return Prepared(
+                input: describe(data) + (refusal ? " (refused: over \(maxPixels / 1_000_000) MP)" : ""),
+                ours: .sync(probe),
+                reference: .sync {
                     data.withUnsafeBytes { source in destination.buffer.copyMemory(from: source) }
                     blackHole(destination.buffer.baseAddress)
                 }
@@ -111,8 +125,9 @@ enum Benchmarks {
         let processor = context.processor
         // Twice the permits, so some renders wait in the limiter's queue.
         let count = 2 * processor.maxConcurrentJobs
-        return (
-            .async {
+        return Prepared(
+            input: "\(count) renders of a " + describe(data) + " at once, \(processor.maxConcurrentJobs) permits",
+            ours: .async {
                 try await withThrowingTaskGroup(of: RenderedOutput.self) { group in
                     for _ in 0..<count {
                         group.addTask { try await processor.renderOutput(data, longEdge: tier, maxPixels: maxPixels) }
@@ -120,7 +135,7 @@ enum Benchmarks {
                     for try await rendered in group { blackHole(rendered) }
                 }
             },
-            .async {
+            reference: .async {
                 for _ in 0..<count { blackHole(try await processor.renderOutput(data, longEdge: tier, maxPixels: maxPixels)) }
             }
         )
@@ -137,9 +152,10 @@ enum Benchmarks {
         try expect(Moderation.check(prompt) == .allowed, "moderation: the benchmark prompt was refused")
         try expect(Moderation.check(prompt + " with a sex toy on the shelf") != .allowed,
                    "moderation: a listed phrase was allowed")
-        return (
-            .sync { blackHole(Moderation.check(prompt)) },
-            .sync {
+        return Prepared(
+            input: "a \(prompt.count)-character living-room brief (allowed)",
+            ours: .sync { blackHole(Moderation.check(prompt)) },
+            reference: .sync {
                 let lowered = prompt.lowercased()
                 var hits = 0
                 for term in terms where lowered.contains(term) { hits += 1 }
@@ -168,9 +184,10 @@ enum Benchmarks {
             throw BenchFailure("webhook: a changed body was accepted")
         } catch WebhookVerificationError.noMatchingSignature {}
         let key = SymmetricKey(data: keyBytes)
-        return (
-            .sync { try verifier.verify(id: id, timestamp: String(sentAt), signatureHeader: header, body: body, now: now) },
-            .sync { blackHole(HMAC<SHA256>.authenticationCode(for: body, using: key)) }
+        return Prepared(
+            input: "a \(body.count)-byte prediction JSON with its three Standard Webhooks headers",
+            ours: .sync { try verifier.verify(id: id, timestamp: String(sentAt), signatureHeader: header, body: body, now: now) },
+            reference: .sync { blackHole(HMAC<SHA256>.authenticationCode(for: body, using: key)) }
         )
     }
 
@@ -200,9 +217,10 @@ enum Benchmarks {
         let scopeParts = ["20260101", "ap-southeast-2", "s3", "aws4_request"].map { Data($0.utf8) }
         let stringToSignPrefix = Data("AWS4-HMAC-SHA256\n20260101T000000Z\n20260101/ap-southeast-2/s3/aws4_request\n".utf8)
         let rootKey = SymmetricKey(data: Data("AWS4\(secretKey)".utf8))
-        return (
-            .sync { blackHole(signer.sign(method: "PUT", host: host, path: path, headers: headers, payloadHash: payloadHash, date: date)) },
-            .sync {
+        return Prepared(
+            input: "PUT of a 300 KB WebP (payload hash given), content-type + the 3 SigV4 headers signed",
+            ours: .sync { blackHole(signer.sign(method: "PUT", host: host, path: path, headers: headers, payloadHash: payloadHash, date: date)) },
+            reference: .sync {
                 let requestHash = Data(SHA256.hash(data: canonicalRequest))
                 var key = rootKey
                 for part in scopeParts {
@@ -226,12 +244,13 @@ enum Benchmarks {
         try await store.put(bucket: bucket, path: path, data: bytes, contentType: "image/webp")
         try expect(try await store.get(bucket: bucket, path: path).data == bytes, "local store: read back different bytes")
         let plainFile = root.appendingPathComponent("plain-copy.webp")
-        return (
-            .async {
+        return Prepared(
+            input: "a \(bytes.count / 1000) KB object, the same path each time (overwritten)",
+            ours: .async {
                 try await store.put(bucket: bucket, path: path, data: bytes, contentType: "image/webp")
                 blackHole(try await store.get(bucket: bucket, path: path))
             },
-            .sync {
+            reference: .sync {
                 try bytes.write(to: plainFile, options: .atomic)
                 blackHole(try Data(contentsOf: plainFile))
             }
@@ -239,6 +258,13 @@ enum Benchmarks {
     }
 
     // MARK: - Helpers
+
+    /// "2048×2048 PNG, 5.91 MB"
+    static func describe(_ image: Data) -> String {
+        let megabytes = String(format: "%.2f MB", Double(image.count) / 1_000_000)
+        guard let info = try? ImageProcessor.probe(image, maxPixels: .max) else { return megabytes }
+        return "\(info.width)×\(info.height) \(info.format.rawValue.uppercased()), \(megabytes)"
+    }
 
     static func expect(_ condition: Bool, _ message: @autoclosure () -> String) throws {
         if !condition { throw BenchFailure(message()) }

@@ -42,9 +42,10 @@ struct InteriorBench {
         for benchmark in benchmarks {
             do {
                 try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
-                let sides = try await benchmark.prepare(context)
-                let samples = try await Sampler(iterations: options.iterations).measure(ours: sides.ours, reference: sides.reference)
-                report.row(benchmark, ours: samples.ours, reference: samples.reference)
+                let prepared = try await benchmark.prepare(context)
+                let samples = try await Sampler(iterations: options.iterations)
+                    .measure(ours: prepared.ours, reference: prepared.reference)
+                report.row(benchmark, input: prepared.input, ours: samples.ours, reference: samples.reference)
             } catch {
                 succeeded = false
                 report.failure(benchmark, error)
@@ -74,17 +75,21 @@ struct Report {
         emit("Interior benchmarks: \(build), \(ProcessInfo.processInfo.activeProcessorCount) cores, "
               + "libvips \(String(cString: cvips_version())), imaging permits \(imagingPermits)")
         emit("\(iterations) timed samples per side after warm-up; fast operations are timed in batches (per-call times shown)")
+        if let load = Self.loadAverage {
+            emit("load average at start: \(load) (other work on the machine shows up in the times, most in the limiter's)")
+        }
         emit()
         emit(pad("benchmark", Self.nameWidth) + padLeft("ours median", 13) + padLeft("ours p90", 11)
               + padLeft("ref median", 12) + padLeft("ref p90", 11) + padLeft("ours/ref", 10))
         emit(String(repeating: "-", count: Self.nameWidth + 13 + 11 + 12 + 11 + 10))
     }
 
-    func row(_ benchmark: Benchmark, ours: Samples, reference: Samples) {
+    func row(_ benchmark: Benchmark, input: String, ours: Samples, reference: Samples) {
         let ratio = ours.median.seconds / reference.median.seconds
         emit(pad(benchmark.name, Self.nameWidth) + padLeft(Self.format(ours.median), 13) + padLeft(Self.format(ours.p90), 11)
               + padLeft(Self.format(reference.median), 12) + padLeft(Self.format(reference.p90), 11)
               + padLeft(Self.format(ratio: ratio), 10))
+        emit("    input: \(input)")
         emit("    reference: \(benchmark.reference)")
     }
 
@@ -97,14 +102,25 @@ struct Report {
         emit("ours/ref = our median / the reference's median (below 1: ours is faster). Total \(Self.format(elapsed)).")
     }
 
+    /// The 1-, 5- and 15-minute load averages, where the system reports them.
+    static var loadAverage: String? {
+        guard let text = try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8) else { return nil }
+        return text.split(separator: " ").prefix(3).joined(separator: " ")
+    }
+
     static func format(_ duration: Duration) -> String {
         let seconds = duration.seconds
         switch seconds {
         case ..<1e-6: return String(format: "%.0f ns", seconds * 1e9)
-        case ..<1e-3: return String(format: "%.3g µs", seconds * 1e6)
-        case ..<1: return String(format: "%.3g ms", seconds * 1e3)
-        default: return String(format: "%.3g s", seconds)
+        case ..<1e-3: return threeDigits(seconds * 1e6) + " µs"
+        case ..<1: return threeDigits(seconds * 1e3) + " ms"
+        default: return threeDigits(seconds) + " s"
         }
+    }
+
+    /// 1.23, 12.3, 123: three significant digits, trailing zeros kept.
+    private static func threeDigits(_ value: Double) -> String {
+        String(format: value < 9.995 ? "%.2f" : value < 99.95 ? "%.1f" : "%.0f", value)
     }
 
     static func format(ratio: Double) -> String {
