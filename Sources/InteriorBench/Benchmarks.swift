@@ -104,6 +104,7 @@ enum Benchmarks {
                 }
             }
             try probe()
+            // Allocated once so the reference times the copy, not the allocation; kept until exit.
             let copy = UnsafeMutableRawBufferPointer.allocate(byteCount: data.count, alignment: 16)
             let destination = SendablePointer(copy)
             return Prepared(
@@ -126,7 +127,7 @@ enum Benchmarks {
         // Twice the permits, so some renders wait in the limiter's queue.
         let count = 2 * processor.maxConcurrentJobs
         return Prepared(
-            input: "\(count) renders of a " + describe(data) + " at once, \(processor.maxConcurrentJobs) permits",
+            input: "\(count) renders at once, \(processor.maxConcurrentJobs) permits; each of a " + describe(data),
             ours: .async {
                 try await withThrowingTaskGroup(of: RenderedOutput.self) { group in
                     for _ in 0..<count {
