@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "interior", targets: ["interior"]),
+        .executable(name: "interior-bench", targets: ["InteriorBench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/vapor/vapor", from: "4.122.3"),
@@ -100,6 +101,15 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+            ]
+        ),
+
+        // MARK: - Benchmarks (`make bench`; never part of a test run)
+        .executableTarget(
+            name: "InteriorBench",
+            dependencies: [
+                "InteriorCore", "Imaging", "CVipsShim", "Storage", "Replicate",
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
 

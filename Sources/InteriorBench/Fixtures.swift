@@ -1,0 +1,45 @@
+import CVipsShim
+import Foundation
+
+/// Inputs shared by several benchmarks, made on first use so a filtered run only pays for
+/// what it measures.
+actor Fixtures {
+    private var cache: [String: Data] = [:]
+
+    private func cached(_ key: String, _ make: () throws -> Data) rethrows -> Data {
+        if let data = cache[key] { return data }
+        let data = try make()
+        cache[key] = data
+        return data
+    }
+
+    /// The room at 2048×2048 as an uncompressed PNG, the source of the model outputs.
+    private func room2048() -> Data {
+        cached("room-2048") { Synthetic.uncompressedPNG(width: 2048, height: 2048) }
+    }
+
+    /// A 2048×2048 model output as a compressed PNG.
+    func modelOutputPNG() throws -> Data {
+        let source = room2048()
+        return try cached("output.png") { try Synthetic.encode(source, as: CVIPS_SAVE_PNG, quality: 0) }
+    }
+
+    /// A 2048×2048 model output as a JPEG (q92).
+    func modelOutputJPEG() throws -> Data {
+        let source = room2048()
+        return try cached("output.jpg") { try Synthetic.encode(source, as: CVIPS_SAVE_JPEG, quality: 92) }
+    }
+
+    /// A 4000×3000 phone photo (JPEG q92) without any metadata.
+    func photoJPEG() throws -> Data {
+        try cached("photo.jpg") {
+            try Synthetic.encode(Synthetic.uncompressedPNG(width: 4000, height: 3000), as: CVIPS_SAVE_JPEG, quality: 92)
+        }
+    }
+
+    /// The same photo carrying EXIF Orientation 6 (the camera was turned a quarter clockwise).
+    func photoJPEGRotated() throws -> Data {
+        let plain = try photoJPEG()
+        return try cached("photo-rotated.jpg") { try Synthetic.withOrientation(plain, 6) }
+    }
+}
