@@ -53,13 +53,12 @@ extension Interior {
             abstract: "Serve the API (migrating first outside production).")
 
         func run() async throws {
-            let settings = loadSettingsOrExit()
-            bootstrapLogging(settings)
+            let settings = startCommand()
             // Vapor's own HTTP metrics and ours share one registry, served at /metrics.
             let metrics = InteriorMetrics()
             MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: metrics.registry))
             do {
-                try await withLiveApplication(settings, command: "serve", metrics: metrics) { app in
+                try await withApplication(settings, command: "serve", replicate: .live, metrics: metrics, backgroundWork: true) { app in
                     app.logger.notice("Interior listening on \(settings.publicBaseURL.absoluteString)")
                     try await app.execute()
                 }
@@ -74,20 +73,15 @@ extension Interior {
         static let configuration = CommandConfiguration(abstract: "Apply the database migrations.")
 
         func run() async throws {
-            let settings = loadSettingsOrExit()
-            bootstrapLogging(settings)
-            let app = try await makeApplication(settings, command: "migrate")
+            let settings = startCommand()
             do {
-                try await configure(app, settings: settings,
-                                    dependencies: Dependencies(replicate: offlineReplicate(settings), backgroundWork: false),
-                                    migrations: .always)
-                app.logger.notice("database is up to date")
+                try await withApplication(settings, command: "migrate", migrations: .always) { app in
+                    app.logger.notice("database is up to date")
+                }
             } catch {
-                app.logger.critical("migration failed: \(error)")
-                try? await app.asyncShutdown()
+                Logger(label: "interior").critical("migration failed: \(error)")
                 throw ExitCode.failure
             }
-            try await app.asyncShutdown()
         }
     }
 
@@ -122,19 +116,42 @@ extension Interior {
     }
 }
 
-/// Runs `body` against a configured application that does not serve, then shuts it down.
-func withApplication(command: String, _ body: (Application, Settings) async throws -> Void) async throws {
-    let settings = loadSettingsOrExit()
-    bootstrapLogging(settings)
+/// Which Replicate a command's application talks to.
+enum ReplicateReach {
+    /// The configured one — the embedded emulator, started here, when no token is set.
+    case live
+    /// None: the command never calls Replicate, so no emulator is started for it.
+    case offline
+}
+
+/// Runs `body` against the application configured for `command`, then shuts it (and the
+/// emulator it started) down however `body` ends.
+func withApplication(_ settings: Settings, command: String, replicate: ReplicateReach = .offline,
+                     metrics: InteriorMetrics? = nil, backgroundWork: Bool = false,
+                     migrations: MigrationPolicy = .automaticOutsideProduction,
+                     _ body: (Application) async throws -> Void) async throws {
+    let emulator = replicate == .live ? try await startEmulatorIfNeeded(settings) : nil
+    let connection = replicate == .live ? emulator?.connection : offlineReplicate(settings)
     let app = try await makeApplication(settings, command: command)
     do {
-        try await configure(app, settings: settings, dependencies: Dependencies(replicate: offlineReplicate(settings), backgroundWork: false))
-        try await body(app, settings)
+        try await configure(app, settings: settings,
+                            dependencies: Dependencies(replicate: connection, metrics: metrics, backgroundWork: backgroundWork),
+                            migrations: migrations)
+        try await body(app)
     } catch {
         try? await app.asyncShutdown()
+        await emulator?.running.shutdown()
         throw error
     }
     try await app.asyncShutdown()
+    await emulator?.running.shutdown()
+}
+
+/// Settings for a command, with logging set up from them (a bad setting exits here).
+func startCommand() -> Settings {
+    let settings = loadSettingsOrExit()
+    bootstrapLogging(settings)
+    return settings
 }
 
 extension Interior {
@@ -153,7 +170,8 @@ extension Interior {
         }
 
         func run() async throws {
-            try await withApplication(command: "plan") { app, settings in
+            let settings = startCommand()
+            try await withApplication(settings, command: "plan") { app in
                 guard settings.runtime.plans.contains(where: { $0.id == planId }) else {
                     let known = settings.runtime.plans.map(\.id).joined(separator: ", ")
                     throw CommandFailure("unknown plan \"\(planId)\" (plans: \(known))")
@@ -188,7 +206,7 @@ extension Interior {
         }
 
         func run() async throws {
-            try await withApplication(command: "credit") { app, _ in
+            try await withApplication(startCommand(), command: "credit") { app in
                 guard try await Operations.credit(app, user: UUID(uuidString: user)!, amount: amount, reason: reason) else {
                     throw CommandFailure("no profile \(user): it is created on the user's first request")
                 }
@@ -220,34 +238,13 @@ func startEmulatorIfNeeded(_ settings: Settings) async throws -> StartedEmulator
         baseURL: running.baseURL, token: Secret(running.token), webhookSecret: Secret(running.webhookSecret), isEmulator: true))
 }
 
-/// Runs `body` with the application configured to reach Replicate — the embedded emulator
-/// when no token is set — and shuts both down however it ends.
-func withLiveApplication(_ settings: Settings, command: String, metrics: InteriorMetrics? = nil, backgroundWork: Bool = true,
-                         _ body: (Application) async throws -> Void) async throws {
-    let emulator = try await startEmulatorIfNeeded(settings)
-    let app = try await makeApplication(settings, command: command)
-    do {
-        try await configure(app, settings: settings,
-                            dependencies: Dependencies(replicate: emulator?.connection, metrics: metrics, backgroundWork: backgroundWork))
-        try await body(app)
-    } catch {
-        try? await app.asyncShutdown()
-        await emulator?.running.shutdown()
-        throw error
-    }
-    try await app.asyncShutdown()
-    await emulator?.running.shutdown()
-}
-
 extension Interior {
     struct Sweep: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Run the reconciler once: poll quiet in-flight jobs, time out stuck ones.")
 
         func run() async throws {
-            let settings = loadSettingsOrExit()
-            bootstrapLogging(settings)
-            try await withLiveApplication(settings, command: "sweep", backgroundWork: false) { app in
+            try await withApplication(startCommand(), command: "sweep", replicate: .live) { app in
                 let report = try await Operations.sweep(app)
                 print("polled \(report.polled) job(s), timed out \(report.timedOut)")
             }
