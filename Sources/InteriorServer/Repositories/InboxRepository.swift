@@ -90,6 +90,23 @@ struct InboxRepository {
             .run()
     }
 
+    /// Gives a dead event a fresh set of attempts (claimed until `lockedUntil` when given) —
+    /// for news learnt again after its retries ran out, e.g. a storage outage that outlasted
+    /// them. Only a dead event changes, so a live one is never taken from its worker.
+    /// - Returns: the re-armed event, or nil when it was not dead.
+    func rearm(_ id: String, now: Date, lockedUntil: Date?) async throws -> InboxEvent? {
+        try await sql.update("webhook_events")
+            .set("state", to: SQLBind(EventState.pending.rawValue))
+            .set("attempts", to: SQLBind(lockedUntil == nil ? 0 : 1))
+            .set("next_attempt_at", to: SQLBind(now))
+            .set("locked_until", to: lockedUntil.map { SQLBind($0) as any SQLExpression } ?? SQLLiteral.null)
+            .set("processed_at", to: SQLLiteral.null)
+            .where("webhook_id", .equal, SQLBind(id))
+            .where("state", .equal, SQLBind(EventState.dead.rawValue))
+            .returning(SQLLiteral.all)
+            .first(decoding: InboxEvent.self, keyDecodingStrategy: .convertFromSnakeCase)
+    }
+
     func find(_ id: String) async throws -> InboxEvent? {
         try await sql.select().column(SQLLiteral.all).from("webhook_events")
             .where("webhook_id", .equal, SQLBind(id))

@@ -62,8 +62,10 @@ final class InboxProcessor: Sendable {
     /// Records what a poll learnt, as an event like a webhook's, and applies it at once on
     /// the caller's task (claimed by the caller as it is recorded, so no worker races it).
     /// The id derives from the prediction and status, so polls that learn the same thing
-    /// collapse into one event; news already recorded is left to whoever holds it.
-    /// - Returns: how processing ended, or nil when the same news was recorded before.
+    /// collapse into one event; news already recorded is left to whoever holds it, unless its
+    /// retries ran out — then it is re-armed, so an outage longer than the retries does not
+    /// lose a finished prediction while the job is still in flight.
+    /// - Returns: how processing ended, or nil when the same news is already being handled.
     @discardableResult
     func recordAndApply(_ prediction: Prediction, job: UUID, source: EventSource) async throws -> Outcome? {
         guard let event = try await recordSynthetic(prediction, job: job, source: source, claimed: true) else { return nil }
@@ -87,7 +89,8 @@ final class InboxProcessor: Sendable {
             state: .pending, attempts: claimed ? 1 : 0, nextAttemptAt: time,
             lockedUntil: claimed ? time.addingTimeInterval(lease) : nil, lastError: nil,
             receivedAt: time, processedAt: nil, createdAt: time)
-        return try await inbox.record(event) ? event : nil
+        if try await inbox.record(event) { return event }
+        return try await inbox.rearm(event.webhookId, now: time, lockedUntil: event.lockedUntil)
     }
 
     // MARK: Workers

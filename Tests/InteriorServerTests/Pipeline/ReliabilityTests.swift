@@ -151,6 +151,57 @@ extension PipelineSuite {
             }
         }
 
+        @Test("a storage outage that outlasts every retry ⇒ the reconciler re-arms the news and the images land")
+        func storageOutageOutlastsRetries() async throws {
+            let flaky = NIOLockedValueBox<FlakyStore?>(nil)
+            try await withPipeline(wrapStore: { base in
+                let store = FlakyStore(base)
+                flaky.withLockedValue { $0 = store }
+                return store
+            }) { p in
+                let store = try #require(flaky.withLockedValue { $0 })
+                let submitted = try await p.submit(["mode": "imagine", "prompt": "Long outage laundry", "variants": "1"])
+                let id = try #require(submitted.data["id"] as? String)
+                let job = UUID(uuidString: id)!
+                let predictionId = try #require(submitted.data["predictionId"] as? String)
+                store.failing = true
+                try await p.eventually("the completed webhook is delivered") {
+                    await p.emulator.deliveries().contains { $0.predictionID == predictionId && $0.event == "completed" }
+                }
+                let inbox = InboxRepository(sql: p.t.sql)
+                @Sendable func successEvents() async throws -> [InboxEvent] {
+                    try await inbox.events(job: job).filter { $0.status == "succeeded" }
+                }
+                // The reconciler learns the success too: a second event, failing as well.
+                p.t.clock.advance(by: 130)
+                try await p.sweep()
+                #expect(try await successEvents().count == 2)
+
+                // Storage stays down until both events have used up their retries.
+                for _ in 0..<40 {
+                    let events = try await successEvents()
+                    if events.allSatisfy({ $0.state == .dead }) { break }
+                    let attempts = events.map(\.attempts).reduce(0, +)
+                    p.t.clock.advance(by: 200)
+                    p.t.app.interior.inbox.wake()
+                    try await p.eventually("another attempt is made") {
+                        let now = try await successEvents()
+                        return now.map(\.attempts).reduce(0, +) > attempts || now.allSatisfy { $0.state == .dead }
+                    }
+                }
+                #expect(try await successEvents().allSatisfy { $0.state == .dead })
+                #expect(try await JobRepository(db: p.t.app.db).find(id: job)?.status == .processing)
+
+                // Storage is back; the next sweep learns the same news and it is applied again.
+                store.failing = false
+                p.t.clock.advance(by: 200)
+                try await p.sweep()
+                #expect(try await JobRepository(db: p.t.app.db).find(id: job)?.status == .succeeded)
+                #expect(try await p.count("render_variants") == 1)
+                #expect(try await p.ledger(job: id) == ["debit"])
+            }
+        }
+
         @Test("two server instances on one database processing the same events ⇒ one render")
         func twoInstancesOneRender() async throws {
             try await withPipeline { p in
