@@ -57,6 +57,21 @@ struct RateLimiterTests {
         #expect(limiter.admit(7, now: start.addingTimeInterval(1.5)) != .allowed)
     }
 
+    @Test("a prune that frees nothing waits for the map to double instead of running on each request")
+    func pruningBacksOff() {
+        let limiter = RateLimiter<Int>(perMinute: 60, pruneThreshold: 10)
+        // Eleven keys, all mid-burst: the prune at the eleventh can forget none of them.
+        for key in 0..<11 { #expect(limiter.admit(key, now: start) == .allowed) }
+        #expect(limiter.trackedKeys == 11)
+        // An hour on, those have refilled, but the next prune waits until past 22 keys.
+        let later = start.addingTimeInterval(3600)
+        for key in 11..<22 { #expect(limiter.admit(key, now: later) == .allowed) }
+        #expect(limiter.trackedKeys == 22)
+        // The 23rd key prunes: the refilled eleven go, the eleven busy ones and itself stay.
+        #expect(limiter.admit(22, now: later) == .allowed)
+        #expect(limiter.trackedKeys == 12)
+    }
+
     @Test("concurrent admits of one key never exceed the burst")
     func concurrentAdmits() async {
         let limiter = RateLimiter<String>(perMinute: 50)

@@ -21,6 +21,9 @@ public final class RateLimiter<Key: Hashable & Sendable>: @unchecked Sendable {
     private let refillPerSecond: Double
     /// Beyond this many keys, buckets that have refilled completely are forgotten.
     private let pruneThreshold: Int
+    /// When the next prune runs: after one, not before the map has doubled, so many busy
+    /// keys cost one pass per doubling rather than one per request.
+    private var nextPrune: Int
     private let lock = NSLock()
     private var buckets: [Key: Bucket] = [:]
 
@@ -30,6 +33,7 @@ public final class RateLimiter<Key: Hashable & Sendable>: @unchecked Sendable {
         self.capacity = Double(perMinute)
         self.refillPerSecond = Double(perMinute) / 60
         self.pruneThreshold = pruneThreshold
+        self.nextPrune = pruneThreshold
     }
 
     public func admit(_ key: Key, now: Date) -> Decision {
@@ -44,7 +48,10 @@ public final class RateLimiter<Key: Hashable & Sendable>: @unchecked Sendable {
                 decision = .limited(retryAfter: max(1, Int(((1 - bucket.tokens) / refillPerSecond).rounded(.up))))
             }
             buckets[key] = bucket
-            if buckets.count > pruneThreshold { prune(now: now) }
+            if buckets.count > nextPrune {
+                prune(now: now)
+                nextPrune = max(pruneThreshold, buckets.count * 2)
+            }
             return decision
         }
     }
