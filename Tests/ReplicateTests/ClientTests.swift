@@ -193,13 +193,14 @@ struct ClientTests {
     }
 
     @Test func aRefusedConnectionIsRetriedEvenForACreate() async throws {
-        let port = try FreePort.next()
         let time = FakeTime(), events = EventLog()
-        let client = makeClient(
-            baseURL: URL(string: "http://127.0.0.1:\(port)/v1")!, token: "r8_test", time: time, events: events,
-            requestTimeout: .milliseconds(300))
-        await #expect(throws: ReplicateError.self) {
-            _ = try await client.createPrediction(model: "openai/gpt-image-1", input: ImageInput(prompt: "x"))
+        try await withRefusingPort { port in
+            let client = makeClient(
+                baseURL: URL(string: "http://127.0.0.1:\(port)/v1")!, token: "r8_test", time: time, events: events,
+                requestTimeout: .milliseconds(300))
+            await #expect(throws: ReplicateError.self) {
+                _ = try await client.createPrediction(model: "openai/gpt-image-1", input: ImageInput(prompt: "x"))
+            }
         }
         #expect(events.attempts == 4)
         #expect(time.sleepSeconds == [0.1, 0.4, 1.6])

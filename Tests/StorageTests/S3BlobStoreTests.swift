@@ -198,39 +198,42 @@ struct S3BlobStoreTests {
 
     @Test("an unreachable endpoint is unavailable, and no error shows the secret")
     func unreachable() async throws {
-        let closedPort = try FreePort.next()
-        let offline = S3BlobStore(configuration: Self.configuration(URL(string: "http://127.0.0.1:\(closedPort)")!),
-                                  httpClient: .shared, requestTimeout: .seconds(1))
-        let errors = [
-            await storageError { _ = try await offline.get(bucket: "public", path: "a.webp") },
-            await storageError { try await offline.put(bucket: "public", path: "a.webp", data: Data(), contentType: "image/webp") },
-            await storageError { try await offline.checkHealth(buckets: ["public"]) },
-        ]
-        for error in errors {
-            #expect(error?.isUnavailable == true, "\(String(describing: error))")
-            #expect(!"\(String(describing: error))".contains(Self.secretAccessKey))
+        try await withRefusingPort { port in
+            let offline = S3BlobStore(configuration: Self.configuration(URL(string: "http://127.0.0.1:\(port)")!),
+                                      httpClient: .shared, requestTimeout: .seconds(1))
+            let errors = [
+                await storageError { _ = try await offline.get(bucket: "public", path: "a.webp") },
+                await storageError { try await offline.put(bucket: "public", path: "a.webp", data: Data(), contentType: "image/webp") },
+                await storageError { try await offline.checkHealth(buckets: ["public"]) },
+            ]
+            for error in errors {
+                #expect(error?.isUnavailable == true, "\(String(describing: error))")
+                #expect(!"\(String(describing: error))".contains(Self.secretAccessKey))
+            }
         }
     }
 
     @Test("hostile paths never reach the network", arguments: ObjectPathTests.hostilePaths.map(\.path))
     func hostilePathsRefused(path: String) async throws {
         // Nothing listens on this endpoint: an error other than invalidPath would mean a request went out.
-        let closedPort = try FreePort.next()
-        let offline = S3BlobStore(configuration: Self.configuration(URL(string: "http://127.0.0.1:\(closedPort)")!), httpClient: .shared)
-        #expect(await storageError { try await offline.put(bucket: "public", path: path, data: Data("x".utf8), contentType: "text/plain") }?.isInvalidPath == true)
-        #expect(await storageError { _ = try await offline.get(bucket: "public", path: path) }?.isInvalidPath == true)
-        #expect(await storageError { _ = try await offline.exists(bucket: "public", path: path) }?.isInvalidPath == true)
-        #expect(await storageError { try await offline.delete(bucket: "public", path: path) }?.isInvalidPath == true)
-        #expect(await storageError { _ = try await offline.signedURL(bucket: "public", path: path, expiresIn: 60) }?.isInvalidPath == true)
-        #expect(storageErrorSync { _ = try offline.publicURL(bucket: "public", path: path) }?.isInvalidPath == true)
+        try await withRefusingPort { port in
+            let offline = S3BlobStore(configuration: Self.configuration(URL(string: "http://127.0.0.1:\(port)")!), httpClient: .shared)
+            #expect(await storageError { try await offline.put(bucket: "public", path: path, data: Data("x".utf8), contentType: "text/plain") }?.isInvalidPath == true)
+            #expect(await storageError { _ = try await offline.get(bucket: "public", path: path) }?.isInvalidPath == true)
+            #expect(await storageError { _ = try await offline.exists(bucket: "public", path: path) }?.isInvalidPath == true)
+            #expect(await storageError { try await offline.delete(bucket: "public", path: path) }?.isInvalidPath == true)
+            #expect(await storageError { _ = try await offline.signedURL(bucket: "public", path: path, expiresIn: 60) }?.isInvalidPath == true)
+            #expect(storageErrorSync { _ = try offline.publicURL(bucket: "public", path: path) }?.isInvalidPath == true)
+        }
     }
 
     @Test("a content type that would break the request is refused before it is sent")
     func badContentType() async throws {
-        let closedPort = try FreePort.next()
-        let offline = S3BlobStore(configuration: Self.configuration(URL(string: "http://127.0.0.1:\(closedPort)")!), httpClient: .shared)
-        #expect(await storageError { try await offline.put(bucket: "public", path: "a.png", data: Data("x".utf8), contentType: "text/plain\r\nX-Injected: 1") }
-            == .invalidArgument("contentType must be 1 to 255 printable ASCII characters"))
+        try await withRefusingPort { port in
+            let offline = S3BlobStore(configuration: Self.configuration(URL(string: "http://127.0.0.1:\(port)")!), httpClient: .shared)
+            #expect(await storageError { try await offline.put(bucket: "public", path: "a.png", data: Data("x".utf8), contentType: "text/plain\r\nX-Injected: 1") }
+                == .invalidArgument("contentType must be 1 to 255 printable ASCII characters"))
+        }
     }
 
     // MARK: URLs

@@ -160,15 +160,32 @@ public final class TemporaryDirectory: @unchecked Sendable {
 }
 
 public enum FreePort {
-    /// A loopback TCP port nothing listens on right now (the kernel's pick).
+    /// A loopback TCP port nothing listens on right now (the kernel's pick). Another server
+    /// may take it later; a test that needs it to stay refused holds a `RefusingPort`.
     public static func next() throws -> Int {
+        let (fd, port) = try LoopbackSocket.bound()
+        close(fd)
+        return port
+    }
+}
+
+/// Runs `body` with a loopback port held bound but never listening until it returns:
+/// connections to it are refused at once, and no server started meanwhile can take it.
+public func withRefusingPort<T>(_ body: (Int) async throws -> T) async throws -> T {
+    let (fd, port) = try LoopbackSocket.bound()
+    defer { close(fd) }
+    return try await body(port)
+}
+
+private enum LoopbackSocket {
+    /// A TCP socket bound to 127.0.0.1 on a port the kernel picks.
+    static func bound() throws -> (fd: Int32, port: Int) {
         #if canImport(Glibc)
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         #else
         let fd = socket(AF_INET, SOCK_STREAM, 0)
         #endif
         guard fd >= 0 else { throw ToolFailure("socket() failed") }
-        defer { close(fd) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = 0
@@ -179,8 +196,11 @@ public enum FreePort {
                 bind(fd, pointer, length) == 0 && getsockname(fd, pointer, &length) == 0
             }
         }
-        guard bound else { throw ToolFailure("could not bind a loopback port") }
-        return Int(UInt16(bigEndian: address.sin_port))
+        guard bound else {
+            close(fd)
+            throw ToolFailure("could not bind a loopback port")
+        }
+        return (fd, Int(UInt16(bigEndian: address.sin_port)))
     }
 }
 

@@ -211,6 +211,9 @@ public func configure(_ app: Application, settings: Settings, dependencies given
     let verifier = try await makeVerifier(app, settings: settings, dependencies: dependencies)
     let context = try InteriorContext(app: app, settings: settings, dependencies: dependencies, verifier: verifier)
     app.setInterior(context)
+    // Registered at once, so shutting the application down stops what the context owns (the
+    // download client above all) even when a later step of this function fails.
+    app.lifecycle.use(BackgroundWork(context: context, enabled: dependencies.backgroundWork))
     if context.replicate.connection.isEmulator {
         app.logger.warning("Replicate: using the local EMULATOR at \(context.replicate.connection.baseURL.absoluteString) — images are stand-ins, not model outputs")
     }
@@ -233,7 +236,6 @@ public func configure(_ app: Application, settings: Settings, dependencies given
     case .automaticOutsideProduction where !settings.isProduction: try await app.autoMigrate()
     case .automaticOutsideProduction, .never: break
     }
-    app.lifecycle.use(BackgroundWork(context: context, enabled: dependencies.backgroundWork))
 }
 
 /// Starts the inbox workers and the reconciler when the application boots, and stops them

@@ -216,9 +216,9 @@ extension PipelineSuite {
                 let second = try await Application.make(.testing)
                 second.logger = p.t.logs.logger()
                 let connection = p.t.app.interior.replicate.connection
-                try await configure(second, settings: p.t.settings,
-                                    dependencies: Dependencies(now: { p.t.clock.now }, replicate: connection, sleep: { _ in }, backgroundWork: false))
                 do {
+                    try await configure(second, settings: p.t.settings,
+                                        dependencies: Dependencies(now: { p.t.clock.now }, replicate: connection, sleep: { _ in }, backgroundWork: false))
                     let prediction = try await p.t.app.interior.replicate.client.getPrediction(id: predictionId)
                     // Both instances learn the same success and process it at the same moment.
                     for instance in [p.t.app, second] {
