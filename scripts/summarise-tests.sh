@@ -5,11 +5,11 @@
 awk '
 /✘|error:|Fatal error|Test run with|Executed [0-9]+ test|failed \(/ { print; fflush() }
 /Test run with|Executed [0-9]+ test/ { finished = 1 }
-$2 == "Test" && / started\.$/ {
+$2 == "Test" && $3 != "case" && / started\.$/ {
     name = $0; sub(/^[^ ]+ Test /, "", name); sub(/ started\.$/, "", name); running[name] = 1
 }
 $2 == "Test" && / (passed|failed|skipped)/ {
-    name = $0; sub(/^[^ ]+ Test /, "", name); sub(/ (passed|failed|skipped).*$/, "", name); delete running[name]
+    name = $0; sub(/^[^ ]+ Test /, "", name); sub(/( with [0-9]+ test cases?)? (passed|failed|skipped).*$/, "", name); delete running[name]
 }
 END {
     if (finished) exit

@@ -268,13 +268,15 @@ private final class BackgroundWork: LifecycleHandler, Sendable {
     }
 }
 
-private func configureDatabase(_ app: Application, _ location: Settings.DatabaseLocation) throws {
+func configureDatabase(_ app: Application, _ location: Settings.DatabaseLocation) throws {
     switch location {
     case let .sqlite(path):
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        useSQLiteThreadPool(app)
         app.databases.use(.sqlite(.file(path), sqlLogLevel: .trace), as: .sqlite)
     case .sqliteInMemory:
+        useSQLiteThreadPool(app)
         app.databases.use(.sqlite(.memory, sqlLogLevel: .trace), as: .sqlite)
     case let .postgres(url):
         let configuration = try SQLPostgresConfiguration(url: url.value)
@@ -296,3 +298,16 @@ private func makeVerifier(_ app: Application, settings: Settings, dependencies: 
         return await AccessTokenVerifier(hs256Secret: hs256Secret, jwks: jwks, now: dependencies.now)
     }
 }
+
+/// SQLite runs every statement on the application's blocking thread pool, and a connection
+/// waiting for the write lock spins on its thread until the lock is free. Vapor's default
+/// pool has one thread per core and is shared by every application in the process, so the
+/// waiting connections can occupy every thread while the connection holding the lock waits
+/// for a thread to run its next statement or its COMMIT: a deadlock, not a delay. The
+/// application gets a pool of its own with more threads than it has SQLite connections (one
+/// per event loop), so the holder always finds a thread.
+private func useSQLiteThreadPool(_ app: Application) {
+    let connections = Array(app.eventLoopGroup.makeIterator()).count
+    app.threadPool = NIOThreadPool(numberOfThreads: connections + 2)
+}
+
