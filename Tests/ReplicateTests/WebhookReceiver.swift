@@ -85,14 +85,14 @@ final class WebhookReceiver: @unchecked Sendable {
 
     var deliveries: [Received] { lock.withLock { received } }
 
-    /// Waits until at least `count` deliveries arrived (or fails the test after `timeout`).
+    /// Waits until at least `count` deliveries arrived; after `timeout` it throws, so a caller
+    /// never reads deliveries that did not come.
     @discardableResult
-    func waitFor(_ count: Int, timeout: Duration = .seconds(20)) async throws -> [Received] {
+    func waitFor(_ count: Int, timeout: Duration = .seconds(30)) async throws -> [Received] {
         let deadline = ContinuousClock.now + timeout
         while deliveries.count < count {
             guard ContinuousClock.now < deadline else {
-                Issue.record("expected \(count) webhook deliveries, got \(deliveries.count)")
-                return deliveries
+                throw TestTimeout("expected \(count) webhook deliveries within \(timeout), got \(deliveries.count)")
             }
             try await Task.sleep(for: .milliseconds(10))
         }
@@ -134,4 +134,9 @@ func withReceiver<T>(_ body: (WebhookReceiver) async throws -> T) async throws -
         await receiver.shutdown()
         throw error
     }
+}
+
+struct TestTimeout: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
 }
