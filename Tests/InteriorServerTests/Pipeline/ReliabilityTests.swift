@@ -177,12 +177,21 @@ extension PipelineSuite {
                 try await p.sweep()
                 #expect(try await successEvents().count == 2)
 
-                // Storage stays down until both events have used up their retries.
+                // Storage stays down until both events have used up their retries. Each step
+                // passes any lease (120 s) and the longest backoff (128 s) but stays small: up to
+                // 16 steps must end well inside the emulator's output lifetime (3600 s), or the
+                // outputs vanish and the job fails instead.
                 for _ in 0..<40 {
-                    let events = try await successEvents()
+                    // Counted only when no attempt is in progress: one that ends after the clock
+                    // moves schedules its retry from the new time, and would not run again here.
+                    var events: [InboxEvent] = []
+                    try await p.eventually("no attempt is in progress") {
+                        events = try await successEvents()
+                        return events.allSatisfy { $0.lockedUntil == nil }
+                    }
                     if events.allSatisfy({ $0.state == .dead }) { break }
                     let attempts = events.map(\.attempts).reduce(0, +)
-                    p.t.clock.advance(by: 200)
+                    p.t.clock.advance(by: 130)
                     p.t.app.interior.inbox.wake()
                     try await p.eventually("another attempt is made") {
                         let now = try await successEvents()
