@@ -78,16 +78,24 @@ struct InboxRepository {
             .run()
     }
 
-    /// Releases a failed attempt for another try at `nextAttemptAt`, or, when `dead`, gives up.
-    func markFailed(_ id: String, error: String, nextAttemptAt: Date, dead: Bool, now: Date) async throws {
-        try await sql.update("webhook_events")
+    /// Releases failed attempt number `attempt` for another try at `nextAttemptAt`, or, when
+    /// `dead`, gives up. Only the latest claim decides: when the lease ran out and the event was
+    /// claimed again meanwhile, this late report changes nothing.
+    /// - Returns: whether the report was recorded.
+    @discardableResult
+    func markFailed(_ id: String, attempt: Int, error: String, nextAttemptAt: Date, dead: Bool, now: Date) async throws -> Bool {
+        let rows = try await sql.update("webhook_events")
             .set("state", to: SQLBind((dead ? EventState.dead : .pending).rawValue))
             .set("last_error", to: SQLBind(String(error.prefix(500))))
             .set("next_attempt_at", to: SQLBind(nextAttemptAt))
             .set("locked_until", to: SQLLiteral.null)
             .set("processed_at", to: dead ? SQLBind(now) : SQLLiteral.null)
             .where("webhook_id", .equal, SQLBind(id))
-            .run()
+            .where("state", .equal, SQLBind(EventState.pending.rawValue))
+            .where("attempts", .equal, SQLBind(attempt))
+            .returning("webhook_id")
+            .all()
+        return !rows.isEmpty
     }
 
     /// Gives a dead event a fresh set of attempts (claimed until `lockedUntil` when given) —

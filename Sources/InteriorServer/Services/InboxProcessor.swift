@@ -155,7 +155,8 @@ final class InboxProcessor: Sendable {
 
     private func apply(_ event: InboxEvent) async throws -> Outcome {
         guard let prediction = try? JSONDecoder().decode(Prediction.self, from: Data(event.payload.utf8)) else {
-            try await inbox.markFailed(event.webhookId, error: "the payload is not a prediction", nextAttemptAt: now(), dead: true, now: now())
+            try await inbox.markFailed(event.webhookId, attempt: event.attempts, error: "the payload is not a prediction",
+                                       nextAttemptAt: now(), dead: true, now: now())
             return .dead
         }
         let jobs = JobRepository(db: database())
@@ -195,7 +196,12 @@ final class InboxProcessor: Sendable {
             "event": "\(event.webhookId)", "attempt": "\(event.attempts)", "dead": "\(dead)", "error": "\(error)",
         ])
         do {
-            try await inbox.markFailed(event.webhookId, error: "\(error)", nextAttemptAt: now().addingTimeInterval(delay), dead: dead, now: now())
+            let recorded = try await inbox.markFailed(event.webhookId, attempt: event.attempts, error: "\(error)",
+                                                      nextAttemptAt: now().addingTimeInterval(delay), dead: dead, now: now())
+            if !recorded {
+                logger.notice("inbox event was claimed again while this attempt ran; its outcome is the newer claim's",
+                              metadata: ["event": "\(event.webhookId)", "attempt": "\(event.attempts)"])
+            }
         } catch {
             // The lease expires and the event is claimed again.
             logger.error("could not record an inbox failure", metadata: ["event": "\(event.webhookId)", "error": "\(error)"])

@@ -286,5 +286,32 @@ extension PipelineSuite {
                 #expect(Set(claims).count == 40, "no event was claimed twice")
             }
         }
+
+        @Test("a failure reported after the lease ran out and the event was claimed again changes nothing; the newer claim decides")
+        func lateFailureReportsAreIgnored() async throws {
+            try await withTestApp(backgroundWork: false) { t in
+                let inbox = InboxRepository(sql: t.sql)
+                try await inbox.record(InboxEvent(
+                    webhookId: "msg_slow", jobId: nil, predictionId: "p_slow", status: "succeeded", payload: "{}",
+                    source: .webhook, state: .pending, attempts: 0, nextAttemptAt: t.clock.now, lockedUntil: nil,
+                    lastError: nil, receivedAt: t.clock.now, processedAt: nil, createdAt: t.clock.now))
+                let first = try #require(try await inbox.claim(now: t.clock.now, lease: 60, limit: 1).first)
+                // The first attempt outlives its lease; a second worker claims the event.
+                t.clock.advance(by: 61)
+                let second = try #require(try await inbox.claim(now: t.clock.now, lease: 60, limit: 1).first)
+                #expect(first.attempts == 1)
+                #expect(second.attempts == 2)
+
+                // The second attempt gives up; the first reports late, asking for a retry.
+                #expect(try await inbox.markFailed("msg_slow", attempt: second.attempts, error: "gave up",
+                                                   nextAttemptAt: t.clock.now, dead: true, now: t.clock.now))
+                #expect(try await !inbox.markFailed("msg_slow", attempt: first.attempts, error: "late",
+                                                    nextAttemptAt: t.clock.now, dead: false, now: t.clock.now))
+                let event = try #require(try await inbox.find("msg_slow"))
+                #expect(event.state == .dead)
+                #expect(event.lastError == "gave up")
+                #expect(try await inbox.claim(now: t.clock.now.addingTimeInterval(3600), lease: 60, limit: 1).isEmpty)
+            }
+        }
     }
 }
