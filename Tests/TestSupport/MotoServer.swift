@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-/// `moto_server` (PyPI `moto[server]`) on a free loopback port, behind `sigv4_gateway.py`,
+/// `moto_server` (PyPI `moto[server]`) on a loopback port, behind `sigv4_gateway.py`,
 /// which refuses any request whose Signature V4 botocore does not reproduce — moto checks none.
 public final class MotoServer: Sendable {
     public static let accessKeyId = "AKIDMOTOTEST00000000"
@@ -11,7 +11,7 @@ public final class MotoServer: Sendable {
     public let endpoint: URL
     /// moto itself, for independent checks that should not depend on the gateway.
     public let motoEndpoint: URL
-    private let moto: BackgroundProcess
+    /// The gateway's process, which runs moto as well.
     private let gateway: BackgroundProcess
 
     @TaskLocal public static var current: MotoServer?
@@ -19,42 +19,41 @@ public final class MotoServer: Sendable {
     private static let gatewayScript = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().appendingPathComponent("Python/sigv4_gateway.py").path
 
-    private init(endpoint: URL, motoEndpoint: URL, moto: BackgroundProcess, gateway: BackgroundProcess) {
+    private init(endpoint: URL, motoEndpoint: URL, gateway: BackgroundProcess) {
         self.endpoint = endpoint
         self.motoEndpoint = motoEndpoint
-        self.moto = moto
         self.gateway = gateway
     }
 
     public static func start() async throws -> MotoServer {
-        let motoPort = try FreePort.next()
-        let moto = try BackgroundProcess(name: "moto_server",
-                                         [TestPython.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", String(motoPort)])
-        do {
-            try await moto.waitUntilServing("http://127.0.0.1:\(motoPort)/moto-api/")
-        } catch {
-            moto.stop()
-            throw error
-        }
-        let gatewayPort = try FreePort.next()
+        // moto runs inside the gateway's process; both bind ports the kernel picks and report
+        // them, so no other server can take a port between its choice and its use.
         let gateway = try BackgroundProcess(name: "sigv4_gateway", [
-            TestPython.executable, gatewayScript, "--port", String(gatewayPort), "--upstream-port", String(motoPort),
+            TestPython.executable, gatewayScript, "--with-moto",
             "--access-key", accessKeyId, "--secret-key", secretAccessKey,
         ])
+        let ports: [String: Int]
         do {
-            try await gateway.waitUntilServing("http://127.0.0.1:\(gatewayPort)/")
+            let line = try await gateway.waitForLine(startingWith: "READY ")
+            ports = Dictionary(line.split(separator: " ").dropFirst().compactMap { field -> (String, Int)? in
+                let parts = field.split(separator: "=")
+                guard parts.count == 2, let port = Int(parts[1]) else { return nil }
+                return (String(parts[0]), port)
+            }, uniquingKeysWith: { first, _ in first })
         } catch {
-            moto.stop()
             gateway.stop()
             throw error
         }
+        guard let gatewayPort = ports["gateway"], let motoPort = ports["moto"] else {
+            gateway.stop()
+            throw ToolFailure("sigv4_gateway did not report its ports:\n\(gateway.output())")
+        }
         return MotoServer(endpoint: URL(string: "http://127.0.0.1:\(gatewayPort)")!,
-                          motoEndpoint: URL(string: "http://127.0.0.1:\(motoPort)")!, moto: moto, gateway: gateway)
+                          motoEndpoint: URL(string: "http://127.0.0.1:\(motoPort)")!, gateway: gateway)
     }
 
     public func stop() {
         gateway.stop()
-        moto.stop()
     }
 
     /// What the gateway logged: its refusals say why a signature was rejected.

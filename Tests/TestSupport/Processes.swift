@@ -240,6 +240,22 @@ public final class BackgroundProcess: @unchecked Sendable {
         throw ToolFailure("\(name) did not answer within 30 s:\n\(output())")
     }
 
+    /// Waits until the program prints a line starting with `prefix`, and returns it.
+    public func waitForLine(startingWith prefix: String) async throws -> String {
+        let deadline = ContinuousClock.now + .seconds(30)
+        while ContinuousClock.now < deadline {
+            if let line = output().split(separator: "\n").first(where: { $0.hasPrefix(prefix) }) {
+                return String(line)
+            }
+            guard process.isRunning else {
+                throw ToolFailure("\(name) exited at start-up (is it installed for \(TestPython.executable)?):\n\(output())")
+            }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        stop()
+        throw ToolFailure("\(name) printed no \"\(prefix)\" line within 30 s:\n\(output())")
+    }
+
     public func stop() {
         guard process.isRunning else { return }
         // SIGKILL, not terminate(): a child spawned from a dispatch thread inherits that

@@ -2,7 +2,11 @@
 does, because moto itself checks none. Requests whose signature botocore does not reproduce
 are refused with S3's 403 SignatureDoesNotMatch; the rest are passed to moto unchanged.
 
-  sigv4_gateway.py --port P --upstream-port U --access-key K --secret-key S
+  sigv4_gateway.py [--port P] (--upstream-port U | --with-moto) --access-key K --secret-key S
+
+With --with-moto it runs moto_server itself, in this process, on a port the kernel picks; the
+gateway's port is the kernel's pick too unless --port is given. Once both listen it prints one
+line, `READY gateway=<port> moto=<port>`, so no port is chosen before its server binds it.
 
 Header-signed requests: the Authorization header must name key K, sign at least host,
 x-amz-date and x-amz-content-sha256, carry the body's SHA-256, be within 15 minutes of now,
@@ -157,13 +161,21 @@ class Gateway(http.server.BaseHTTPRequestHandler):
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--port", type=int, required=True)
-    parser.add_argument("--upstream-port", type=int, required=True)
+    parser.add_argument("--port", type=int, default=0)
+    upstream = parser.add_mutually_exclusive_group(required=True)
+    upstream.add_argument("--upstream-port", type=int)
+    upstream.add_argument("--with-moto", action="store_true")
     parser.add_argument("--access-key", required=True)
     parser.add_argument("--secret-key", required=True)
     Gateway.settings = parser.parse_args()
+    if Gateway.settings.with_moto:
+        from moto.server import ThreadedMotoServer
+        moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+        moto.start()
+        Gateway.settings.upstream_port = moto.get_host_and_port()[1]
     server = http.server.ThreadingHTTPServer(("127.0.0.1", Gateway.settings.port), Gateway)
     server.daemon_threads = True
+    print(f"READY gateway={server.server_address[1]} moto={Gateway.settings.upstream_port}", flush=True)
     server.serve_forever()
 
 
