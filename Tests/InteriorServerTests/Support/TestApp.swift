@@ -3,6 +3,7 @@ import InteriorCore
 @testable import InteriorServer
 import Logging
 import NIOConcurrencyHelpers
+import NIOCore
 import NIOPosix
 import PostgresNIO
 import SQLKit
@@ -161,6 +162,31 @@ func withTestApp(
     backgroundWork: Bool = true,
     _ body: (TestContext) async throws -> Void
 ) async throws {
+    // The port is chosen before the server binds it; if another test's server took it in
+    // between, start again on another (the body has not run yet).
+    for attempt in 1...3 {
+        do {
+            try await runTestApp(environment: overrides, clock: clock, extraRoutes: extraRoutes, replicate: replicate,
+                                 wrapStore: wrapStore, backgroundWork: backgroundWork, body)
+            return
+        } catch is PortTaken where attempt < 3 {
+            continue
+        }
+    }
+}
+
+/// The port chosen for a test server was bound by someone else before the server started.
+private struct PortTaken: Error {}
+
+private func runTestApp(
+    environment overrides: [String: String],
+    clock: TestClock,
+    extraRoutes: TestRoutes,
+    replicate: ReplicateConnection?,
+    wrapStore: @escaping @Sendable (any BlobStore) -> any BlobStore,
+    backgroundWork: Bool,
+    _ body: (TestContext) async throws -> Void
+) async throws {
     try await withTemporaryDirectory { directory in
         try await TestDatabase.withFresh(in: directory) { databaseURL in
             var environment: [String: String] = [
@@ -186,7 +212,11 @@ func withTestApp(
                 try await configure(app, settings: settings, dependencies: dependencies)
                 extraRoutes.register(app)
                 try await app.asyncBoot()
-                try await app.server.start(address: .hostname("127.0.0.1", port: port))
+                do {
+                    try await app.server.start(address: .hostname("127.0.0.1", port: port))
+                } catch let error as IOError where error.errnoCode == EADDRINUSE {
+                    throw PortTaken()
+                }
                 let client = TestClient(baseURL: settings.publicBaseURL)
                 try await body(TestContext(app: app, settings: settings, clock: clock, logs: logs, directory: directory, client: client))
             } catch {
