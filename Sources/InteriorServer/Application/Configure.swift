@@ -310,4 +310,3 @@ private func useSQLiteThreadPool(_ app: Application) {
     let connections = Array(app.eventLoopGroup.makeIterator()).count
     app.threadPool = NIOThreadPool(numberOfThreads: connections + 2)
 }
-
