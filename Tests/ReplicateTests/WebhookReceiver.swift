@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import Replicate
 import Testing
+import TestSupport
 import Vapor
 
 /// A small HTTP server for the tests: receives webhooks (answering with scripted statuses),
@@ -92,7 +93,7 @@ final class WebhookReceiver: @unchecked Sendable {
         let deadline = ContinuousClock.now + timeout
         while deliveries.count < count {
             guard ContinuousClock.now < deadline else {
-                throw TestTimeout("expected \(count) webhook deliveries within \(timeout), got \(deliveries.count)")
+                throw ToolFailure("expected \(count) webhook deliveries within \(timeout), got \(deliveries.count)")
             }
             try await Task.sleep(for: .milliseconds(10))
         }
@@ -134,9 +135,4 @@ func withReceiver<T>(_ body: (WebhookReceiver) async throws -> T) async throws -
         await receiver.shutdown()
         throw error
     }
-}
-
-struct TestTimeout: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
 }

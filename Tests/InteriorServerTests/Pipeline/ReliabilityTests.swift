@@ -3,7 +3,6 @@ import Foundation
 import Replicate
 import ReplicateEmulator
 import SQLKit
-import NIOConcurrencyHelpers
 import Testing
 import Vapor
 
@@ -118,13 +117,7 @@ extension PipelineSuite {
 
         @Test("a storage failure while processing ⇒ the event is retried and the images land once storage is back")
         func storageOutageRetried() async throws {
-            let flaky = NIOLockedValueBox<FlakyStore?>(nil)
-            try await withPipeline(wrapStore: { base in
-                let store = FlakyStore(base)
-                flaky.withLockedValue { $0 = store }
-                return store
-            }) { p in
-                let store = try #require(flaky.withLockedValue { $0 })
+            try await withFlakyStoragePipeline { p, store in
                 let submitted = try await p.submit(["mode": "imagine", "prompt": "Outage-proof bathroom", "variants": "1"])
                 let id = try #require(submitted.data["id"] as? String)
                 let predictionId = try #require(submitted.data["predictionId"] as? String)
@@ -153,13 +146,7 @@ extension PipelineSuite {
 
         @Test("a storage outage that outlasts every retry ⇒ the reconciler re-arms the news and the images land")
         func storageOutageOutlastsRetries() async throws {
-            let flaky = NIOLockedValueBox<FlakyStore?>(nil)
-            try await withPipeline(wrapStore: { base in
-                let store = FlakyStore(base)
-                flaky.withLockedValue { $0 = store }
-                return store
-            }) { p in
-                let store = try #require(flaky.withLockedValue { $0 })
+            try await withFlakyStoragePipeline { p, store in
                 let submitted = try await p.submit(["mode": "imagine", "prompt": "Long outage laundry", "variants": "1"])
                 let id = try #require(submitted.data["id"] as? String)
                 let job = UUID(uuidString: id)!

@@ -2,6 +2,7 @@ import Foundation
 import Imaging
 @testable import InteriorServer
 import Logging
+import NIOConcurrencyHelpers
 import ReplicateEmulator
 import SQLKit
 import Storage
@@ -45,6 +46,19 @@ func withPipeline(
     } catch {
         await emulator.shutdown()
         throw error
+    }
+}
+
+/// `withPipeline` on storage whose writes fail while `store.failing` is set.
+func withFlakyStoragePipeline(_ body: (Pipeline, FlakyStore) async throws -> Void) async throws {
+    let flaky = NIOLockedValueBox<FlakyStore?>(nil)
+    try await withPipeline(wrapStore: { base in
+        let store = FlakyStore(base)
+        flaky.withLockedValue { $0 = store }
+        return store
+    }) { p in
+        let store = try #require(flaky.withLockedValue { $0 })
+        try await body(p, store)
     }
 }
 
