@@ -80,7 +80,7 @@ enum TestImages {
         let script = "import sys, io\nfrom PIL import Image\nimage = Image.open(io.BytesIO(sys.stdin.buffer.read())).convert('RGB')\n"
             + "out = io.BytesIO()\nimage.save(out, '\(pillowFormat)', quality=90)\nsys.stdout.buffer.write(out.getvalue())\n"
         let converted = try TestPython.run(script: script, input: data)
-        guard !converted.isEmpty else { throw TestSetupError("Pillow wrote no \(pillowFormat) image") }
+        guard !converted.isEmpty else { throw ToolFailure("Pillow wrote no \(pillowFormat) image") }
         return converted
     }
 }

@@ -3,6 +3,7 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import TestSupport
 
 /// A loopback port nobody is listening on right now, chosen below Linux's ephemeral range
 /// (32768–60999) so an outgoing connection cannot take it between this check and the bind.
@@ -18,12 +19,7 @@ func freePort() async throws -> Int {
             continue
         }
     }
-    throw TestSetupError("no free loopback port found")
-}
-
-struct TestSetupError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
+    throw ToolFailure("no free loopback port found")
 }
 
 /// A response as a test sees it: status, headers, raw body, and the body parsed as JSON.
