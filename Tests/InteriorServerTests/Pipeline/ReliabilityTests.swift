@@ -202,7 +202,7 @@ extension PipelineSuite {
         func twoInstancesOneRender() async throws {
             try await withPipeline { p in
                 await p.emulator.enqueueFault(FaultPlan(webhooks: .drop))
-                let submitted = try await p.submit(["mode": "imagine", "prompt": "Shared database study", "variants": "2"])
+                let submitted = try await p.submit(["mode": "imagine", "prompt": "Shared database study", "variants": "1"])
                 let id = UUID(uuidString: try #require(submitted.data["id"] as? String))!
                 let predictionId = try #require(submitted.data["predictionId"] as? String)
                 try await p.eventually("the prediction ends") {
@@ -225,17 +225,18 @@ extension PipelineSuite {
                             lastError: nil, receivedAt: p.t.clock.now, processedAt: nil, createdAt: p.t.clock.now))
                     }
                     let job = try #require(try await JobRepository(db: p.t.app.db).find(id: id))
+                    let row = try #require(try await PredictionRepository(db: p.t.app.db).find(predictionId: predictionId))
                     try await withThrowingTaskGroup(of: Void.self) { group in
                         for instance in [p.t.app, second] {
                             for _ in 0..<3 {
-                                group.addTask { try await instance.interior.inbox.applier.apply(prediction, to: job) }
+                                group.addTask { try await instance.interior.inbox.applier.apply(prediction, to: job, row: row) }
                             }
                             group.addTask { _ = await instance.interior.inbox.drainOnce() }
                         }
                         try await group.waitForAll()
                     }
                     #expect(try await p.count("renders") == 1)
-                    #expect(try await p.count("render_variants") == 2)
+                    #expect(try await p.count("render_variants") == 1)
                     #expect(try await JobRepository(db: p.t.app.db).find(id: id)?.status == .succeeded)
                     #expect(try await p.ledger(job: id.apiString) == ["debit"])
                 } catch {
