@@ -81,6 +81,9 @@ extension ModelProfile {
             if images.count > field.max {
                 reader.problem("array_max_items", field.field, "Array must have at most \(field.max) items")
             }
+            for (index, image) in images.enumerated() where !InputReader.isURI(image) {
+                reader.problem("format", field.list ? "\(field.field).\(index)" : field.field, "Does not match format 'uri'")
+            }
             if field.required, images.isEmpty { reader.problem("required", nil, "\(field.field) is required") }
         }
 
@@ -153,6 +156,14 @@ private struct InputReader {
             problem("required", key, "\(key) must not be empty")
         }
         return text
+    }
+
+    /// An absolute http(s) URL with a host, or a `data:` URI (what Replicate fetches).
+    static func isURI(_ text: String) -> Bool {
+        if text.hasPrefix("data:") { return text.contains(",") }
+        guard let url = URL(string: text), let scheme = url.scheme?.lowercased(),
+              scheme == "http" || scheme == "https", url.host?.isEmpty == false else { return false }
+        return true
     }
 
     mutating func strings(_ key: String) -> [String]? {

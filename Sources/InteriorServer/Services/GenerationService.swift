@@ -214,7 +214,7 @@ struct GenerationService: Sendable {
         guard let predictionId = row.predictionId else { return }
         do {
             let prediction = try await context.replicate.pollClient.getPrediction(id: predictionId)
-            try await context.inbox.report(prediction, row: row, job: job, source: .poll)
+            try await context.inbox.report(prediction, row: row, job: job, source: .poll, downloadsInline: false)
         } catch {
             logger.notice("status poll failed", metadata: ["jobId": "\(job.apiString)", "predictionId": "\(predictionId)", "error": "\(error)"])
         }

@@ -81,10 +81,11 @@ final class InboxProcessor: Sendable {
     }
 
     /// What a poll of Replicate learnt about one prediction of a job (the status endpoint,
-    /// the reconciler): news goes through the inbox — a success to the workers, which download,
-    /// anything else applied at once. The same status again is no news, except a success still
+    /// the reconciler): news goes through the inbox and is applied at once — except a success
+    /// polled on a request's path (`downloadsInline` false), which goes to the workers, since
+    /// storing it takes downloads. The same status again is no news, except a success still
     /// waiting for its images, whose dead event is re-armed.
-    func report(_ prediction: Prediction, row: PredictionRow, job: UUID, source: EventSource) async throws {
+    func report(_ prediction: Prediction, row: PredictionRow, job: UUID, source: EventSource, downloadsInline: Bool) async throws {
         switch prediction.status {
         case .starting:
             return
@@ -93,7 +94,11 @@ final class InboxProcessor: Sendable {
             try await recordAndApply(prediction, job: job, source: source)
         case .succeeded:
             guard row.isRunning || row.awaitsStorage || row.timedOut else { return }
-            try await recordForWorkers(prediction, job: job, source: source)
+            if downloadsInline {
+                try await recordAndApply(prediction, job: job, source: source)
+            } else {
+                try await recordForWorkers(prediction, job: job, source: source)
+            }
         case .failed, .aborted, .canceled:
             guard row.isRunning || row.awaitsStorage else { return }
             try await recordAndApply(prediction, job: job, source: source)

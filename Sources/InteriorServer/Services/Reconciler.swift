@@ -56,14 +56,37 @@ struct Reconciler: Sendable {
         return report
     }
 
-    /// Gives up on a job past the stuck cutoff (polled once more above): its running
-    /// predictions are stopped, here and (best effort) at Replicate. When the others stored
-    /// images the job succeeds with them; otherwise it fails with `TIMEOUT` and is refunded —
-    /// and a success still being stored can turn it into a success later.
+    /// Gives up on a job past the stuck cutoff (polled once more above). When some of its
+    /// predictions stored images and none is still being stored, the running ones are stopped
+    /// and the job succeeds with what came. Otherwise the job fails with `TIMEOUT` and is
+    /// refunded first — so whoever settles it meanwhile finds it decided — and then its running
+    /// predictions are stopped, here and (best effort) at Replicate; a success still being
+    /// stored can turn it into a success later.
     /// - Returns: whether this call timed the job out.
     private func stop(_ job: JobRow, stuckBefore: Date) async throws -> Bool {
         let predictions = PredictionRepository(db: database())
-        for row in try await predictions.rows(job: job.id) where row.isRunning {
+        let rows = try await predictions.rows(job: job.id)
+        let stored = rows.contains { !$0.storedOutputs.isEmpty }
+        if stored, !rows.contains(where: \.awaitsStorage) {
+            try await stopRunning(rows, job: job)
+            try await applier.settle(job: job.id)
+            return false
+        }
+        let ended = try await JobRepository(db: database()).finishUnsuccessfully(
+            job: job.id, status: .failed, errorCode: "TIMEOUT", message: Self.timeoutMessage,
+            now: now(), refundId: makeID(), createdBefore: stuckBefore)
+        if ended {
+            metrics.sweeperTimeout()
+            metrics.jobFailed(mode: job.mode, code: "TIMEOUT")
+            TransitionLog.log(logger, job: job.id, prediction: job.predictionId, from: job.status, to: .failed, since: job.updatedAt, now: now())
+        }
+        try await stopRunning(rows, job: job)
+        return ended
+    }
+
+    private func stopRunning(_ rows: [PredictionRow], job: JobRow) async throws {
+        let predictions = PredictionRepository(db: database())
+        for row in rows where row.isRunning {
             guard try await predictions.markEnded(row.id, status: .failed, code: "TIMEOUT", message: Self.timeoutMessage, now: now()),
                   let predictionId = row.predictionId else { continue }
             do {
@@ -72,19 +95,6 @@ struct Reconciler: Sendable {
                 logger.notice("cancel of a timed-out prediction failed", metadata: ["jobId": "\(job.id.apiString)", "error": "\(error)"])
             }
         }
-        let rows = try await predictions.rows(job: job.id)
-        if rows.allSatisfy(\.hasEnded), rows.contains(where: { !$0.storedOutputs.isEmpty }) {
-            try await applier.settle(job: job.id)
-            return false
-        }
-        let ended = try await JobRepository(db: database()).finishUnsuccessfully(
-            job: job.id, status: .failed, errorCode: "TIMEOUT", message: Self.timeoutMessage,
-            now: now(), refundId: makeID(), createdBefore: stuckBefore)
-        guard ended else { return false }
-        metrics.sweeperTimeout()
-        metrics.jobFailed(mode: job.mode, code: "TIMEOUT")
-        TransitionLog.log(logger, job: job.id, prediction: job.predictionId, from: job.status, to: .failed, since: job.updatedAt, now: now())
-        return true
     }
 
     /// Polls Replicate for one prediction; news goes through the inbox.
@@ -92,7 +102,7 @@ struct Reconciler: Sendable {
         guard let predictionId = row.predictionId else { return }
         do {
             let prediction = try await replicate.client.getPrediction(id: predictionId)
-            try await inbox.report(prediction, row: row, job: job, source: .reconciler)
+            try await inbox.report(prediction, row: row, job: job, source: .reconciler, downloadsInline: true)
         } catch {
             logger.notice("reconciler poll failed", metadata: ["jobId": "\(job.apiString)", "predictionId": "\(predictionId)", "error": "\(error)"])
         }

@@ -14,7 +14,7 @@ extension PipelineSuite {
         func stuckJobTimesOut() async throws {
             try await withPipeline { p in
                 await p.emulator.enqueueFault(FaultPlan(outcome: .hang))
-                let submitted = try await p.submit(["mode": "imagine", "prompt": "A stuck sunroom"])
+                let submitted = try await p.submit(["mode": "imagine", "prompt": "A stuck sunroom", "variants": "1"])
                 let id = try #require(submitted.data["id"] as? String)
                 let predictionId = try #require(submitted.data["predictionId"] as? String)
 
@@ -70,7 +70,7 @@ extension PipelineSuite {
         func droppedWebhookReconciled() async throws {
             try await withPipeline { p in
                 await p.emulator.enqueueFault(FaultPlan(webhooks: .drop))
-                let submitted = try await p.submit(["mode": "imagine", "prompt": "Japandi bedroom", "variants": "2"])
+                let submitted = try await p.submit(["mode": "imagine", "prompt": "Japandi bedroom", "variants": "1"])
                 let id = try #require(submitted.data["id"] as? String)
                 let predictionId = try #require(submitted.data["predictionId"] as? String)
                 try await p.eventually("the prediction ends at the emulator") {
@@ -84,7 +84,7 @@ extension PipelineSuite {
                 #expect(report.timedOut == 0)
                 let row = try #require(try await JobRepository(db: p.t.app.db).find(id: UUID(uuidString: id)!))
                 #expect(row.status == .succeeded)
-                #expect(try await p.count("render_variants") == 2)
+                #expect(try await p.count("render_variants") == 1)
                 let events = try await InboxRepository(sql: p.t.sql).events(job: row.id)
                 #expect(events.contains { $0.source == .reconciler && $0.state == .done })
                 #expect(!events.contains { $0.source == .webhook })
@@ -95,7 +95,7 @@ extension PipelineSuite {
         func statusPollApplies() async throws {
             try await withPipeline { p in
                 await p.emulator.enqueueFault(FaultPlan(outcome: .fail, error: "model exploded", webhooks: .drop))
-                let submitted = try await p.submit(["mode": "imagine", "prompt": "Polled lounge"])
+                let submitted = try await p.submit(["mode": "imagine", "prompt": "Polled lounge", "variants": "1"])
                 let id = try #require(submitted.data["id"] as? String)
                 let predictionId = try #require(submitted.data["predictionId"] as? String)
                 try await p.eventually("the prediction fails at the emulator") {
