@@ -116,6 +116,14 @@ struct ModerationTests {
         #expect(Moderation.check("heroin on the bedside table") == .rejected(.illegalGoods))
     }
 
+    @Test("a hate symbol is refused like the hate group it stands for")
+    func hateSymbols() {
+        // The reported gap: the group was refused, its symbol passed.
+        #expect(Moderation.check("a nazi flag over the fireplace") == .rejected(.hateful))
+        #expect(Moderation.check("a swastika flag over the fireplace") == .rejected(.hateful))
+        #expect(Moderation.check("swastikas painted on the garage door") == .rejected(.hateful))
+    }
+
     @Test("blank and empty text is allowed")
     func blankText() {
         #expect(Moderation.check("") == .allowed)
