@@ -148,7 +148,8 @@ private struct CompiledLexicon: Sendable {
     }
 
     /// A phrase matches word for word, with nothing but whitespace or in-word punctuation
-    /// between its words, and not ending inside a compound ("nude man-made fibre").
+    /// between its words, not ending inside a compound ("nude man-made fibre"), and not
+    /// followed by a word that makes its last word innocent ("build a bomb shelter").
     private func matchPhrase(startingWith word: String, in stream: ModerationText.Stream, at index: Int) -> ModerationCategory? {
         guard let candidates = phrases[word] else { return nil }
         for phrase in candidates where index + phrase.rest.count < stream.words.count {
@@ -158,7 +159,12 @@ private struct CompiledLexicon: Sendable {
                 let position = index + 1 + offset
                 return stream.linksToPrevious[position] && stream.words[position].contains(phrase.rest[offset])
             }
-            if matches { return phrase.category }
+            guard matches else { continue }
+            if let last = phrase.rest.last, let qualifiers = exemptBefore[last], end + 1 < stream.words.count,
+               stream.words[end + 1].contains(where: qualifiers.contains) {
+                continue
+            }
+            return phrase.category
         }
         return nil
     }
