@@ -3,26 +3,36 @@ import Testing
 
 @Suite("Moderation")
 struct ModerationTests {
-    @Test("the allowed corpus holds at least 200 prompts and the disallowed one at least 40")
+    @Test("the corpus holds at least 300 prompts, at least half of them ordinary interior language, and every taxonomy category")
     func corporaAreLargeEnough() {
-        #expect(AllowedPrompts.all.count >= 200)
-        #expect(Set(AllowedPrompts.all).count == AllowedPrompts.all.count, "duplicate allowed prompts")
-        #expect(DisallowedPrompts.all.count >= 40)
+        let allowed = AllowedPrompts.all
+        let disallowed = DisallowedPrompts.all.map(\.text)
+        #expect(allowed.count + disallowed.count >= 300)
+        #expect(allowed.count * 2 >= allowed.count + disallowed.count, "fewer benign than harmful prompts")
+        #expect(Set(allowed).count == allowed.count, "duplicate allowed prompts")
+        #expect(Set(disallowed).count == disallowed.count, "duplicate disallowed prompts")
+        #expect(Set(allowed).isDisjoint(with: disallowed), "a prompt in both corpora")
         for category in ModerationCategory.allCases {
             #expect(DisallowedPrompts.all.filter { $0.category == category }.count >= 8, "few \(category) cases")
+        }
+        for category in Taxonomy.allCases {
+            #expect(DisallowedPrompts.all.filter { $0.taxonomy == category }.count >= 8, "few \(category.rawValue) cases")
         }
     }
 
     @Test("ordinary interior language passes, including words that contain listed terms")
     func allowedCorpusPasses() {
-        let refused = AllowedPrompts.all.filter { Moderation.check($0) != .allowed }
-        #expect(refused.isEmpty, "refused: \(refused.map { "\($0) → \(Moderation.check($0))" })")
+        for text in AllowedPrompts.all {
+            let verdict = Moderation.check(text)
+            #expect(verdict == .allowed, "refused as \(verdict): \(text)")
+        }
     }
 
     @Test("clearly disallowed requests are refused under the right category, however disguised")
     func disallowedCorpusFails() {
-        for (text, category) in DisallowedPrompts.all {
-            #expect(Moderation.check(text) == .rejected(category), "\(text)")
+        for (text, taxonomy, category) in DisallowedPrompts.all {
+            let verdict = Moderation.check(text)
+            #expect(verdict == .rejected(category), "\(taxonomy.rawValue) prompt got \(verdict): \(text)")
         }
     }
 
@@ -114,6 +124,29 @@ struct ModerationTests {
     func exemptExpressions() {
         #expect(Moderation.check("90s heroin chic bedroom") == .allowed)
         #expect(Moderation.check("heroin on the bedside table") == .rejected(.illegalGoods))
+        #expect(Moderation.check("heroin. Chic bedroom") == .rejected(.illegalGoods), "a qualifier in another sentence")
+        #expect(Moderation.check("a kaffir lime in a pot") == .allowed)
+        #expect(Moderation.check("kaffir written on the wall") == .rejected(.hateful))
+        #expect(Moderation.check("a 1488 mm vanity") == .allowed)
+        #expect(Moderation.check("a 1488 sticker on the fridge") == .rejected(.hateful))
+    }
+
+    @Test("a religious swastika, so qualified, is allowed; any other is refused")
+    func religiousSwastika() {
+        #expect(Moderation.check("a Hindu swastika rangoli at the door") == .allowed)
+        #expect(Moderation.check("a Buddhist swastika on the altar") == .allowed)
+        #expect(Moderation.check("a swastika rangoli at the door") == .rejected(.hateful))
+        #expect(Moderation.check("a black swastika on a red flag") == .rejected(.hateful))
+        #expect(Moderation.check("my hindu friend, swastika flags") == .rejected(.hateful))
+    }
+
+    @Test("a phrase is innocent before the words that make its last word innocent")
+    func exemptPhraseEndings() {
+        #expect(Moderation.check("build a bomb shelter under the garden") == .allowed)
+        #expect(Moderation.check("build a bomb in the shed") == .rejected(.illegalGoods))
+        #expect(Moderation.check("build a bomb") == .rejected(.illegalGoods), "at the end of the text")
+        #expect(Moderation.check("build a bomb. Shelter the kids") == .rejected(.illegalGoods),
+                "the innocent word must follow within the phrase's sentence")
     }
 
     @Test("a hate symbol is refused like the hate group it stands for")

@@ -90,10 +90,11 @@ private struct CompiledLexicon: Sendable {
     func match(_ stream: ModerationText.Stream) -> ModerationCategory? {
         let words = stream.words
         for index in words.indices {
+            // A qualifier counts only within the same phrase: "heroin. Chic" is no aesthetic.
+            let previous = index > 0 && stream.linksToPrevious[index] ? words[index - 1] : []
+            let next = index + 1 < words.count && stream.linksToPrevious[index + 1] ? words[index + 1] : []
             for word in words[index] {
-                if isExempt(word, after: index > 0 ? words[index - 1] : [], before: index + 1 < words.count ? words[index + 1] : []) {
-                    continue
-                }
+                if isExempt(word, after: previous, before: next) { continue }
                 if let category = matchWord(word) { return category }
                 if let category = matchPhrase(startingWith: word, in: stream, at: index) { return category }
             }
@@ -161,7 +162,7 @@ private struct CompiledLexicon: Sendable {
             }
             guard matches else { continue }
             if let last = phrase.rest.last, let qualifiers = exemptBefore[last], end + 1 < stream.words.count,
-               stream.words[end + 1].contains(where: qualifiers.contains) {
+               stream.linksToPrevious[end + 1], stream.words[end + 1].contains(where: qualifiers.contains) {
                 continue
             }
             return phrase.category

@@ -43,7 +43,7 @@ extension ModerationLexicon {
     // MARK: - sexual/minors
 
     static let sexualMinors: [String] = [
-        "jailbait", "barely legal", "csam", "child sexual abuse", "child sex abuse", "child sex",
+        "jailbait", "barely legal", "shotacon", "csam", "child sexual abuse", "child sex abuse", "child sex",
         "child abuse material", "child exploitation material", "child bride", "child brides",
         "teen nudes", "teen sex",
     ] + pairs(["naked", "nude", "topless", "undressed"], minors)
@@ -95,12 +95,12 @@ extension ModerationLexicon {
 
     /// Hate symbols. The Criminal Code (s 80.2E) bans displaying the Nazi hakenkreuz, the SS
     /// double-sig rune and the symbols of listed terrorist organisations; the rest are the ADL's
-    /// best-known hate symbols. Not "iron cross" (a wrought-iron crucifix), "celtic cross",
-    /// "black sun" alone, "88", or "white power" alone (white power points) or before "symbol"
-    /// (the white power symbol on a switch).
+    /// best-known hate symbols. Not "ss bolts" (stainless-steel bolts on a deck), "iron cross"
+    /// (a wrought-iron crucifix), "celtic cross", "black sun" alone, "88", or "white power"
+    /// alone (white power points) or before "symbol" (the white power symbol on a switch).
     static let hateSymbols: [String] = [
         "swastika", "swastikas", "hakenkreuz", "totenkopf", "sonnenrad", "schwarze sonne",
-        "wolfsangel", "reichsadler", "ss bolts", "ss runes", "ss lightning bolts", "sig runes",
+        "wolfsangel", "reichsadler", "ss runes", "ss lightning bolts", "sig runes",
         "double sig rune", "1488", "burning cross", "burning crosses", "cross burning",
         "isis flag", "isis flags", "isis banner", "islamic state flag", "islamic state flags",
         "islamic state banner", "hamas flag", "hamas flags", "hezbollah flag", "hezbollah flags",
@@ -110,8 +110,9 @@ extension ModerationLexicon {
     // MARK: - hate/threatening
 
     /// Calls to violence against a group. Not "whites" or "blacks" (paint colours: "kill all
-    /// the whites and greys"), not "chinese" alone ("kill all the Chinese lanterns"), and no
-    /// "hang" ("hang the Chinese lanterns") or "shoot" (photography).
+    /// the whites and greys"), "chinese" alone ("kill all the Chinese lanterns") or "trans"
+    /// alone ("kill the trans fats"), and no "hang" ("hang the Chinese lanterns") or "shoot"
+    /// (photography).
     static let hateThreatening: [String] = pairs(
         ["kill all", "kill all the", "kill the", "death to", "death to all", "death to the", "gas the",
          "gas all", "gas all the", "exterminate the", "exterminate all", "exterminate all the",
@@ -123,7 +124,7 @@ extension ModerationLexicon {
 
     private static let groups = [
         "jews", "jewish people", "muslims", "muslim people", "asians", "asian people", "chinese people",
-        "indian people", "black people", "gays", "gay people", "lesbians", "homosexuals", "trans",
+        "indian people", "black people", "gays", "gay people", "lesbians", "homosexuals",
         "trans people", "transgender people", "arabs", "aboriginals", "aborigines", "aboriginal people",
         "immigrants", "refugees", "migrants", "christians", "catholics", "hindus", "sikhs", "mexicans",
         "indians", "africans", "women",
@@ -152,7 +153,7 @@ extension ModerationLexicon {
         "suicide methods", "suicide attempt", "suicide by hanging", "kill myself", "killing myself",
         "hang myself", "hanging myself", "end my life", "ending my life", "take my own life",
         "starve myself", "noose", "nooses", "hanging body", "hanging bodies", "pro ana", "proana",
-        "pro mia",
+        "pro mia", "thinspo", "thinspiration", "thinspirational",
     ]
 
     // MARK: - violence, violence/graphic

@@ -25,11 +25,10 @@ enum ModerationLexicon {
         .sexual: [
             "porn", "masturbat", "paedophil", "pedophil", "necrophil", "zoophil", "bestialit",
             "blowjob", "handjob", "rimjob", "cumshot", "creampie", "gangbang", "lolicon", "hentai",
-            "incest", "molest", "erotic", "ejaculat", "shotacon",
+            "incest", "molest", "erotic", "ejaculat",
         ],
         .hateful: ["nigger", "nigga", "faggot", "sandnigger"],
-        // "thinsp": thinspo, thinspiration (eating-disorder imagery).
-        .violentGore: ["decapitat", "dismember", "disembowel", "behead", "mutilat", "eviscerat", "thinsp"],
+        .violentGore: ["decapitat", "dismember", "disembowel", "behead", "mutilat", "eviscerat"],
         .illegalGoods: ["methamphetamin", "fentanyl"],
     ]
 
