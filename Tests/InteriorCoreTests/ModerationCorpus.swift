@@ -238,6 +238,8 @@ enum AllowedPrompts {
         "Naked flame fireplace with a stone hearth",
         "Hanging egg chair and hanging plants in the sunroom",
         "Self-closing drawers and a self-cleaning oven",
+        "A music room for my son who loves rapping, with a mic and acoustic panels",
+        "Bunk beds for the kids who're into space and rockets",
         // Everyday interior prompts
         "Timber floors, white walls and lots of plants",
         "Calacatta marble splashback with brushed brass tapware",

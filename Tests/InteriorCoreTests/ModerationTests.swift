@@ -120,6 +120,21 @@ struct ModerationTests {
         #expect(Moderation.check("nude man on the rug") == .rejected(.sexual))
     }
 
+    @Test("a contraction is not glued to the word before it; other punctuation inside a word is")
+    func contractions() {
+        #expect(Moderation.check("bunk beds for kids who're into space") == .allowed)
+        #expect(Moderation.check("kids who\u{2019}re into space") == .allowed, "a typographic apostrophe")
+        #expect(Moderation.check("wh'ore on the wall") == .rejected(.sexual))
+        #expect(Moderation.check("wh.ore on the wall") == .rejected(.sexual))
+    }
+
+    @Test("words that only look like stretched listed words pass")
+    func stretchedLookAlikes() {
+        #expect(Moderation.check("a studio for rapping and recording") == .allowed)
+        #expect(Moderation.check("she rapped on the door") == .allowed)
+        #expect(Moderation.check("raaape") == .rejected(.sexual))
+    }
+
     @Test("a listed word in a known innocent expression is allowed, elsewhere refused")
     func exemptExpressions() {
         #expect(Moderation.check("90s heroin chic bedroom") == .allowed)

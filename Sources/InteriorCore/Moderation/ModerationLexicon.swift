@@ -38,9 +38,11 @@ enum ModerationLexicon {
     ]
 
     /// Words an entry matches inside of but that mean something else: "room porn" and its
-    /// hashtags are design-world slang for beautiful rooms.
+    /// hashtags are design-world slang for beautiful rooms; "rapping" and "rapped" are not
+    /// "raping" and "raped" stretched, nor "niggardly" a stretched stem.
     static let exemptWords: Set<String> = Set(
         pornQualifiers.map { $0 + "porn" } + pornQualifiers.map { $0 + "porno" }
+            + ["rapped", "rapping", "niggard", "niggards", "niggardly", "niggardliness"]
     )
     /// word → the words that, just before it, make it innocent. The swastika is a sacred
     /// sign in Hindu, Buddhist and Jain homes (the Criminal Code's ban, s 80.2E, is on the Nazi
