@@ -100,7 +100,7 @@ extension ImagingTests {
 
         @Test("the pixel limit is checked on the header before anything is decoded; the long edge is capped")
         func limitsApply() async throws {
-            let photo = try PhonePhotos.make(.heic, .noise, width: 1200, height: 900, orientation: 6)
+            let photo = try PhonePhotos.make(.heic, width: 1200, height: 900, orientation: 6)
             let processor = ImageProcessor()
             await #expect(throws: ImagingError.tooManyPixels(width: 900, height: 1200, limit: 1_000_000)) {
                 try await processor.normaliseUpload(photo, maxPixels: 1_000_000)
@@ -116,7 +116,7 @@ extension ImagingTests {
         func refusesDamagedFiles() async throws {
             let processor = ImageProcessor()
             for (fixture, _) in Self.formats {
-                let photo = try PhonePhotos.make(fixture, .noise, width: 600, height: 400)
+                let photo = try PhonePhotos.make(fixture, width: 600, height: 400)
                 let samples: [(String, Data)] = [
                     ("half", photo.prefix(photo.count / 2)),
                     ("all but the last byte", photo.prefix(photo.count - 1)),

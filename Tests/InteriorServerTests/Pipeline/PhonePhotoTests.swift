@@ -104,12 +104,12 @@ extension PipelineSuite {
         func limitsAsForJPEG() async throws {
             let room = try await TestImages.photo(width: 1200, height: 900)
             let jpeg = try TestImages.convert(room, to: "JPEG")
-            let heic = try PhonePhotos.make(.heic, .noise, width: 1200, height: 900)
-            let avif = try PhonePhotos.make(.avif, .noise, width: 1200, height: 900)
+            let heic = try PhonePhotos.make(.heic, width: 1200, height: 900)
+            let avif = try PhonePhotos.make(.avif, width: 1200, height: 900)
             // Under the pixel limit below, so only their damage counts.
             let midJPEG = try TestImages.convert(try await TestImages.photo(width: 800, height: 600), to: "JPEG")
-            let midHEIC = try PhonePhotos.make(.heic, .noise, width: 800, height: 600)
-            let midAVIF = try PhonePhotos.make(.avif, .noise, width: 800, height: 600)
+            let midHEIC = try PhonePhotos.make(.heic, width: 800, height: 600)
+            let midAVIF = try PhonePhotos.make(.avif, width: 800, height: 600)
             let smallJPEG = try TestImages.convert(try await TestImages.photo(width: 300, height: 200), to: "JPEG")
             let smallHEIC = try PhonePhotos.make(.heic, width: 300, height: 200)
             let smallAVIF = try PhonePhotos.make(.avif, width: 300, height: 200, orientation: 6)
@@ -138,11 +138,11 @@ extension PipelineSuite {
                     #expect(got.allSatisfy { $0 == got[0] }, "\(label): \(got)")
                 }
 
+                // Bytes are counted before anything is sniffed (ValidationTests shows it for any
+                // file); one HEIC a byte over 15 MiB, to be sure (each such upload takes ~10 s here).
                 let limit = p.t.settings.runtime.limits.maxUploadBytes
-                let padded = try await answers([(jpeg + Data(count: limit + 1 - jpeg.count), "image/jpeg"),
-                                                (heic + Data(count: limit + 1 - heic.count), "image/heic")])
+                let padded = try await answers([(heic + Data(count: limit + 1 - heic.count), "image/heic")])
                 #expect(padded[0].status == 413 && padded[0].code == "PAYLOAD_TOO_LARGE", "\(padded[0])")
-                #expect(padded[1] == padded[0], "\(padded)")
 
                 #expect(try await p.count("generation_jobs") == 0)
                 #expect(await p.emulator.predictionIDs().isEmpty)
