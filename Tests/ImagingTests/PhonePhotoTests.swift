@@ -135,6 +135,26 @@ extension ImagingTests {
             }
         }
 
+        @Test("a burst of HEIC and AVIF uploads, probed and decoded at once, all come out right")
+        func burstOfPhonePhotos() async throws {
+            let heic = try PhonePhotos.make(.heic, width: 1200, height: 900, orientation: 6)
+            let avif = try PhonePhotos.make(.avif, width: 1200, height: 900)
+            let processor = ImageProcessor(maxConcurrentJobs: 3)
+            let sizes = try await withThrowingTaskGroup(of: [Int].self) { group in
+                for index in 0..<24 {
+                    group.addTask {
+                        let photo = index.isMultiple(of: 2) ? heic : avif
+                        _ = try ImageProcessor.probe(photo, maxPixels: Self.limit)  // header parses on the pool, too
+                        let output = try await processor.normaliseUpload(photo, maxPixels: Self.limit)
+                        return [output.width, output.height]
+                    }
+                }
+                return try await group.reduce(into: [[Int]]()) { $0.append($1) }
+            }
+            #expect(sizes.filter { $0 == [900, 1200] }.count == 12 && sizes.filter { $0 == [1200, 900] }.count == 12)
+            #expect(processor.limiter.peakInFlight == 3)
+        }
+
         @Test("where a codec is missing its files are refused as unsupported, before decoding")
         func refusesWithoutCodec() async throws {
             let heic = try PhonePhotos.make(.heic, width: 320, height: 240)
