@@ -114,9 +114,10 @@ extension PipelineSuite {
             let smallHEIC = try PhonePhotos.make(.heic, width: 300, height: 200)
             let smallAVIF = try PhonePhotos.make(.avif, width: 300, height: 200, orientation: 6)
 
-            // The pixel limit set to 1 MP, so a 1200×900 photo (1.08 MP) is over it.
+            // The pixel limit set to 1 MP, so a 1200×900 photo (1.08 MP) is over it, and the byte
+            // limit to 2 MiB, so going over it is quick.
             let config = FileManager.default.temporaryDirectory.appendingPathComponent("phone-limits-\(UUID().uuidString).json")
-            try Data(#"{"limits": {"maxMegapixels": 1}}"#.utf8).write(to: config)
+            try Data(#"{"limits": {"maxMegapixels": 1, "maxUploadBytes": 2097152}}"#.utf8).write(to: config)
             defer { try? FileManager.default.removeItem(at: config) }
             try await withPipeline(environment: ["INTERIOR_CONFIG": config.path]) { p in
                 func answers(_ files: [(Data, String)]) async throws -> [Answer] {
@@ -138,11 +139,12 @@ extension PipelineSuite {
                     #expect(got.allSatisfy { $0 == got[0] }, "\(label): \(got)")
                 }
 
-                // Bytes are counted before anything is sniffed (ValidationTests shows it for any
-                // file); one HEIC a byte over 15 MiB, to be sure (each such upload takes ~10 s here).
                 let limit = p.t.settings.runtime.limits.maxUploadBytes
-                let padded = try await answers([(heic + Data(count: limit + 1 - heic.count), "image/heic")])
+                #expect(limit == 2 << 20 && heic.count < limit && jpeg.count < limit)
+                let padded = try await answers([(jpeg + Data(count: limit + 1 - jpeg.count), "image/jpeg"),
+                                                (heic + Data(count: limit + 1 - heic.count), "image/heic")])
                 #expect(padded[0].status == 413 && padded[0].code == "PAYLOAD_TOO_LARGE", "\(padded[0])")
+                #expect(padded[1] == padded[0], "\(padded)")
 
                 #expect(try await p.count("generation_jobs") == 0)
                 #expect(await p.emulator.predictionIDs().isEmpty)
