@@ -208,7 +208,8 @@ public struct StorageCheckReport: Sendable, Equatable {
         ]
     }
 
-    private static func line<Status>(_ question: String, _ finding: Finding<Status>) -> String {
+    private static func line<Status>(_ question: String, _ finding: Finding<Status>) -> String
+        where Status: RawRepresentable & Sendable & Equatable, Status.RawValue == String {
         "\(question): \(finding.status.rawValue) — \(finding.detail)"
     }
 }

@@ -48,7 +48,7 @@ actor StorageAccessMonitor {
         if let running { return running }
         let task = Task { [check, now] in
             let snapshot = Snapshot(report: await check.run(), checkedAt: now())
-            await self.record(snapshot)
+            self.record(snapshot)
             return snapshot
         }
         running = task
