@@ -29,8 +29,18 @@ public struct StorageCheck: Sendable {
         self.makeID = makeID
     }
 
+    /// The process's client for probes. Like `HTTPClient.shared` it lives as long as the
+    /// process; unlike it, a connection that fails is the answer at once, not retried until the
+    /// deadline — a dead CDN must not hold `serve` start-up for the whole timeout.
+    public static let probeClient: HTTPClient = {
+        var configuration = HTTPClient.Configuration(redirectConfiguration: .follow(max: 5, allowCycles: false),
+                                                     timeout: .init(connect: .seconds(5), read: .seconds(10)))
+        configuration.connectionPool.retryConnectionEstablishment = false
+        return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+    }()
+
     /// Plain HTTP GETs, sending nothing but the URL.
-    public static func anonymousFetch(client: HTTPClient, timeout: TimeAmount = .seconds(10)) -> Fetch {
+    public static func anonymousFetch(client: HTTPClient = probeClient, timeout: TimeAmount = .seconds(10)) -> Fetch {
         { url in
             let response = try await client.execute(HTTPClientRequest(url: url.absoluteString), timeout: timeout)
             let body = try await response.body.collect(upTo: 1 << 20)

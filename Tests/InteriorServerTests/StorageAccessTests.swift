@@ -22,7 +22,9 @@ struct StorageAccessTests {
             #expect(report.privateRead.detail == "refused without credentials (404), served through a signed URL")
             #expect(t.logs.all.contains { $0.contains("route=/storage/v1/object/sign/:bucket/**") && $0.contains("status=200") },
                     "the signed read went through the application's own route")
-            #expect(try FileManager.default.contentsOfDirectory(atPath: t.directory.appendingPathComponent("storage/public/_interior-check").path).isEmpty)
+            let probes = t.directory.appendingPathComponent("storage/public/\(StorageCheck.probeFolder)").path
+            let left = try FileManager.default.contentsOfDirectory(atPath: probes)
+            #expect(left.isEmpty, "the probe and its sidecar are removed")
         }
     }
 

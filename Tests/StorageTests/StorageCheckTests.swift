@@ -16,7 +16,7 @@ struct StorageCheckTests {
 
     func check(_ store: S3BlobStore? = nil, publicBucket: String, privateBucket: String) -> StorageCheck {
         StorageCheck(store: store ?? self.store, publicBucket: publicBucket, privateBucket: privateBucket,
-                     fetch: StorageCheck.anonymousFetch(client: .shared))
+                     fetch: StorageCheck.anonymousFetch())
     }
 
     /// Two new buckets, the first readable by anyone through a bucket policy.

@@ -1,4 +1,3 @@
-import AsyncHTTPClient
 import Foundation
 import Storage
 import Vapor
@@ -68,7 +67,7 @@ extension StorageAccessMonitor {
     /// other URL (an S3 endpoint, a CDN) is fetched over HTTP. Neither sends credentials.
     static func make(app: Application, store: any BlobStore, settings: Settings,
                      now: @escaping @Sendable () -> Date, makeID: @escaping @Sendable () -> UUID) -> StorageAccessMonitor {
-        let http = StorageCheck.anonymousFetch(client: app.http.client.shared)
+        let http = StorageCheck.anonymousFetch()
         var base = settings.publicBaseURL.absoluteString
         while base.hasSuffix("/") { base.removeLast() }
         let ownPrefix = base + "/"
