@@ -15,7 +15,8 @@ something else already binds is skipped.
 
 Lifetime: stdin is a pipe the test process holds open and never writes. When it reaches
 end of file (the test process stopped the server, exited, crashed or was killed), weed is
-killed and its directory and /tmp sockets are removed. weed also dies with this process
+killed and its directory, its /tmp sockets and the log this process's output went to are
+removed. weed also dies with this process
 (PR_SET_PDEATHSIG).
 
 Once weed is started this prints `PORTS s3=<port> master=<port> ...`; readiness is the
@@ -141,7 +142,14 @@ def main():
                 except FileNotFoundError:
                     pass
     os.close(lock)
-    sys.exit(0 if lifeline_ended.is_set() else (status or 1))
+    if lifeline_ended.is_set():
+        # A clean end: the test process has gone, so nobody reads our output any more. The
+        # file it went to (the test's log of this process) is removed too.
+        output = os.readlink("/proc/self/fd/1")
+        if output.startswith(tempfile.gettempdir() + "/seaweedfs-") and output.endswith(".log"):
+            os.unlink(output)
+        sys.exit(0)
+    sys.exit(status or 1)
 
 
 if __name__ == "__main__":
