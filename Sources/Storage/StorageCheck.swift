@@ -100,79 +100,87 @@ public struct StorageCheck: Sendable {
 
     /// The public probe must come back, byte for byte, from its public URL without credentials.
     private func checkPublicRead() async -> (StorageCheckReport.Finding<StorageCheckReport.PublicRead>, probe: String?) {
-        let (path, bytes) = probe()
-        do {
-            try await store.put(bucket: publicBucket, path: path, data: bytes, contentType: "text/plain")
-        } catch {
-            return (.init(.error, "could not write a probe object to \"\(publicBucket)\": \(error)"), nil)
-        }
-        do {
+        await probing(publicBucket) { path, bytes in
             let url = try store.publicURL(bucket: publicBucket, path: path)
-            let answer: (status: Int, body: Data)
-            do { answer = try await fetch(url) } catch {
-                return (.init(.error, "\(url.absoluteString) could not be fetched: \(Self.summary(error))"), path)
-            }
+            let answer = try await get(url)
             switch (answer.status, answer.body == bytes) {
             case (200, true):
-                return (.init(.ok, "\(url.absoluteString) serves a probe object without credentials"), path)
+                return .init(.ok, "\(url.absoluteString) serves a probe object without credentials")
             case (200, false):
-                return (.init(.error, "\(url.absoluteString) answered 200 but not with the probe object's bytes"), path)
+                return .init(.error, "\(url.absoluteString) answered 200 but not with the probe object's bytes")
             default:
-                return (.init(.refused, "\(url.absoluteString) answered \(answer.status) without credentials, so the image "
-                    + "URLs handed out will not load: make bucket \"\(publicBucket)\" publicly readable"), path)
+                return .init(.refused, "\(url.absoluteString) answered \(answer.status) without credentials, so the image "
+                    + "URLs handed out will not load: make bucket \"\(publicBucket)\" publicly readable")
             }
-        } catch {
-            return (.init(.error, "\(error)"), path)
         }
     }
 
     /// The private probe must not come back from any anonymous URL, and must from a signed one.
     private func checkPrivateRead() async -> (StorageCheckReport.Finding<StorageCheckReport.PrivateRead>, probe: String?) {
-        let (path, bytes) = probe()
-        do {
-            try await store.put(bucket: privateBucket, path: path, data: bytes, contentType: "text/plain")
-        } catch {
-            return (.init(.error, "could not write a probe object to \"\(privateBucket)\": \(error)"), nil)
-        }
-        do {
+        await probing(privateBucket) { path, bytes in
             var refusals: [String] = []
             for url in try store.anonymousURLs(bucket: privateBucket, path: path) {
-                let answer: (status: Int, body: Data)
-                do { answer = try await fetch(url) } catch {
-                    return (.init(.error, "\(url.absoluteString) could not be fetched: \(Self.summary(error))"), path)
-                }
+                let answer = try await get(url)
                 if answer.status == 200 && answer.body == bytes {
-                    return (.init(.exposed, "\(url.absoluteString) serves a probe object without credentials: uploads "
-                        + "are readable by anyone; remove public access from bucket \"\(privateBucket)\""), path)
+                    return .init(.exposed, "\(url.absoluteString) serves a probe object without credentials: uploads "
+                        + "are readable by anyone; remove public access from bucket \"\(privateBucket)\"")
                 }
                 refusals.append(String(answer.status))
             }
             let signed = try await store.signedURL(bucket: privateBucket, path: path, expiresIn: 300)
             // The signed URL carries a signature: only its host and path are ever shown.
-            let shown = "\(signed.scheme ?? "")://\(signed.host ?? "")\(signed.port.map { ":\($0)" } ?? "")\(signed.path)"
-            let answer: (status: Int, body: Data)
-            do { answer = try await fetch(signed) } catch {
-                return (.init(.error, "a signed URL for \(shown) could not be fetched: \(Self.summary(error))"), path)
-            }
+            let shown = "a signed URL for \(signed.scheme ?? "")://\(signed.host ?? "")\(signed.port.map { ":\($0)" } ?? "")\(signed.path)"
+            let answer = try await get(signed, shown: shown)
             guard answer.status == 200, answer.body == bytes else {
-                return (.init(.error, "anonymous reads are refused, but a signed URL for \(shown) answered "
-                    + "\(answer.status): signed links to private objects do not work"), path)
+                return .init(.error, "anonymous reads are refused, but \(shown) answered \(answer.status): signed links "
+                    + "to private objects do not work")
             }
-            return (.init(.ok, "refused without credentials (\(refusals.joined(separator: ", "))), served through a signed URL"), path)
+            return .init(.ok, "refused without credentials (\(refusals.joined(separator: ", "))), served through a signed URL")
+        }
+    }
+
+    /// Writes a new probe object to `bucket` and runs `read` on it; a failed write or a
+    /// failure within `read` is the finding's error. Returns the probe's path once written.
+    private func probing<Status: ProbeStatus>(
+        _ bucket: String, _ read: (_ path: String, _ bytes: Data) async throws -> StorageCheckReport.Finding<Status>
+    ) async -> (StorageCheckReport.Finding<Status>, probe: String?) {
+        let id = makeID().uuidString.lowercased()
+        let path = "\(Self.probeFolder)/\(id).txt"
+        let bytes = Data("interior storage check \(id)\n".utf8)
+        do {
+            try await store.put(bucket: bucket, path: path, data: bytes, contentType: "text/plain")
+        } catch {
+            return (.init(.error, "could not write a probe object to \"\(bucket)\": \(error)"), nil)
+        }
+        do {
+            return (try await read(path, bytes), path)
         } catch {
             return (.init(.error, "\(error)"), path)
         }
     }
 
-    private func probe() -> (path: String, bytes: Data) {
-        let id = makeID().uuidString.lowercased()
-        return ("\(Self.probeFolder)/\(id).txt", Data("interior storage check \(id)\n".utf8))
+    /// An anonymous GET; a URL that cannot be fetched at all ends the read as an error.
+    private func get(_ url: URL, shown: String? = nil) async throws -> (status: Int, body: Data) {
+        do {
+            return try await fetch(url)
+        } catch {
+            throw Unreachable(description: "\(shown ?? url.absoluteString) could not be fetched: "
+                + String(String(describing: error).prefix(200)))
+        }
     }
 
-    private static func summary(_ error: any Error) -> String {
-        String(String(describing: error).prefix(200))
+    private struct Unreachable: Error, CustomStringConvertible {
+        let description: String
     }
 }
+
+/// A finding's status that can say the question could not be answered.
+protocol ProbeStatus: RawRepresentable, Sendable, Equatable where RawValue == String {
+    static var error: Self { get }
+}
+
+extension StorageCheckReport.PublicRead: ProbeStatus {}
+extension StorageCheckReport.PrivateRead: ProbeStatus {}
 
 /// What `StorageCheck.run()` found: one finding per question, each a status and a line.
 public struct StorageCheckReport: Sendable, Equatable {
