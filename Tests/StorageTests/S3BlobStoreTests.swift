@@ -311,6 +311,15 @@ struct S3BlobStoreTests {
         #expect(try port.publicURL(bucket: "public", path: "x.webp").absoluteString == "http://127.0.0.1:9000/public/x.webp")
     }
 
+    @Test("Supabase Storage is recognised by its S3 endpoint path (it has no bucket policies)")
+    func supabaseEndpoint() {
+        let store = { (endpoint: String) in S3BlobStore(configuration: Self.configuration(URL(string: endpoint)!), httpClient: .shared) }
+        #expect(store("https://proj.supabase.co/storage/v1/s3").isSupabaseStorage)
+        #expect(store("https://proj.storage.supabase.co/storage/v1/s3/").isSupabaseStorage)
+        #expect(!store("https://s3.ap-southeast-2.amazonaws.com").isSupabaseStorage)
+        #expect(!store("http://127.0.0.1:9000").isSupabaseStorage)
+    }
+
     @Test("the XML error body gives code and message, and nothing else")
     func errorBodies() {
         let body = Data("""
