@@ -59,8 +59,10 @@ public enum ProcessRunner {
     /// The same, waiting without holding a thread: for tests whose child talks to a server
     /// running in the test process.
     public static func run(_ executable: String, _ arguments: [String], input: Data = Data(),
-                           environment: [String: String] = [:], unset: Set<String> = []) async throws -> Result {
+                           environment: [String: String] = [:], unset: Set<String> = [],
+                           currentDirectory: URL? = nil) async throws -> Result {
         let launch = try Launch(executable, arguments, input: input, environment: environment, unset: unset)
+        launch.process.currentDirectoryURL = currentDirectory
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
             launch.process.terminationHandler = { _ in continuation.resume() }
             do {
@@ -209,18 +211,37 @@ public final class BackgroundProcess: @unchecked Sendable {
     public let name: String
     private let process: Process
     private let log: URL
+    /// The write end of the child's stdin, when it has a lifeline: held open and never
+    /// written, so the child reads end of file once this process lets go of it or ends.
+    private let lifeline: FileHandle?
 
-    public init(name: String, _ arguments: [String]) throws {
+    /// - Parameter lifeline: give the child a stdin that reaches end of file when `stop()`
+    ///   is called or this process ends in any way (a supervisor watches it to clean up).
+    public init(name: String, _ arguments: [String], environment: [String: String] = [:], lifeline: Bool = false,
+                currentDirectory: URL? = nil) throws {
         self.name = name
         log = FileManager.default.temporaryDirectory.appendingPathComponent("\(name)-\(UUID().uuidString).log")
         _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = arguments
+        process.currentDirectoryURL = currentDirectory
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         process.standardOutput = try FileHandle(forWritingTo: log)
         process.standardError = try FileHandle(forWritingTo: log)
+        if lifeline {
+            let pipe = Pipe()
+            process.standardInput = pipe
+            self.lifeline = pipe.fileHandleForWriting
+        } else {
+            self.lifeline = nil
+        }
         try process.run()
     }
+
+    public var isRunning: Bool { process.isRunning }
 
     /// Waits until `url` answers HTTP at all. This waits for a real process to come up;
     /// nothing here stands in for time under test.
@@ -257,6 +278,13 @@ public final class BackgroundProcess: @unchecked Sendable {
     }
 
     public func stop() {
+        if let lifeline {
+            // The supervisor ends its child and cleans up on end of file; give it a moment.
+            try? lifeline.close()
+            let deadline = Date().addingTimeInterval(10)
+            while process.isRunning && Date() < deadline { usleep(20_000) }
+            if !process.isRunning { try? FileManager.default.removeItem(at: log) }
+        }
         guard process.isRunning else { return }
         // SIGKILL, not terminate(): a child spawned from a dispatch thread inherits that
         // thread's blocked signal mask, so SIGTERM would never arrive.

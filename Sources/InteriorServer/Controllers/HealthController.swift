@@ -1,6 +1,7 @@
 import Foundation
 import Imaging
 import SQLKit
+import Storage
 import Vapor
 
 /// `GET /api/v1/health`: can this instance reach its database and its storage? And what it
@@ -13,6 +14,17 @@ enum HealthController {
         let storageBackend: String
         let replicate: String
         let imaging: ImagingInfo
+        let storageAccess: StorageAccess
+    }
+
+    /// The storage check's latest report (`StorageAccessMonitor`), never run for this request.
+    struct StorageAccess: Content {
+        /// ok, refused (the public bucket does not serve objects anonymously) or error;
+        /// pending until the first check has finished.
+        let publicRead: String
+        /// ok, exposed (the private bucket serves objects to anyone) or error; pending at first.
+        let privateRead: String
+        let checkedAt: Date?
     }
 
     struct ImagingInfo: Content {
@@ -27,13 +39,17 @@ enum HealthController {
         async let db = check { try await request.sql.raw("SELECT 1").run() }
         async let storage = check { try await context.checkStorage() }
         let (dbOK, storageOK) = await (db, storage)
+        let access = await context.storageAccess.cached()
         let health = Health(
             status: dbOK && storageOK ? "ok" : "degraded",
             db: dbOK ? "ok" : "error",
             storage: storageOK ? "ok" : "error",
             storageBackend: context.store.kind,
             replicate: context.settings.replicate.usesEmulator ? "emulator" : "live",
-            imaging: imaging)
+            imaging: imaging,
+            storageAccess: StorageAccess(publicRead: access?.report.publicRead.status.rawValue ?? "pending",
+                                         privateRead: access?.report.privateRead.status.rawValue ?? "pending",
+                                         checkedAt: access?.checkedAt))
         guard dbOK, storageOK else {
             throw APIError(.serviceUnavailable, "The service cannot reach its database or storage.",
                            details: ["db": health.db, "storage": health.storage, "replicate": health.replicate])

@@ -1003,7 +1003,7 @@ enum OpenAPIDocument {
       "Health": {
         "type": "object",
         "description": "This instance can reach its database and storage. An instance that cannot answers 503 SERVICE_UNAVAILABLE instead, so a 200 always says ok.",
-        "required": ["status", "db", "storage", "storageBackend", "replicate", "imaging"],
+        "required": ["status", "db", "storage", "storageBackend", "replicate", "imaging", "storageAccess"],
         "properties": {
           "status": {"type": "string", "enum": ["ok"]},
           "db": {"type": "string", "enum": ["ok"]},
@@ -1025,6 +1025,16 @@ enum OpenAPIDocument {
             "type": "string",
             "enum": ["live", "emulator"],
             "description": "emulator when no REPLICATE_API_TOKEN is configured: images are stand-ins, not model outputs."
+          },
+          "storageAccess": {
+            "type": "object",
+            "description": "The latest storage check (run at start-up, refreshed in the background at most once a minute, never during this request): an object written to the public bucket must load without credentials at the URL the API hands out, one in the private bucket must not. Does not affect the status code.",
+            "required": ["publicRead", "privateRead"],
+            "properties": {
+              "publicRead": {"type": "string", "enum": ["ok", "refused", "error", "pending"], "description": "refused: the public bucket does not serve its objects anonymously, so image URLs will not load. pending: no check has finished yet."},
+              "privateRead": {"type": "string", "enum": ["ok", "exposed", "error", "pending"], "description": "exposed: the private bucket serves uploads to anyone."},
+              "checkedAt": {"type": "string", "format": "date-time", "description": "When the reported check finished; absent while pending."}
+            }
           }
         }
       },

@@ -219,6 +219,8 @@ final class FlakyStore: BlobStore, @unchecked Sendable {
     private let lock = NSLock()
     private var _failing = false
     private(set) var failedWrites = 0
+    /// Every write asked for, failed or not.
+    private(set) var writes = 0
 
     init(_ base: any BlobStore) { self.base = base }
 
@@ -231,6 +233,7 @@ final class FlakyStore: BlobStore, @unchecked Sendable {
 
     func put(bucket: String, path: String, data: Data, contentType: String) async throws(StorageError) {
         if lock.withLock({ () -> Bool in
+            writes += 1
             if _failing { failedWrites += 1 }
             return _failing
         }) {
