@@ -33,8 +33,8 @@ extension PipelineSuite {
 
                 let attempts: [(String, [(String, String)])] = [
                     ("forged", forger.headers(id: "msg_forged", timestamp: now, body: body).map { ($0.name, $0.value) }),
-                    ("stale", signer.headers(id: "msg_stale", timestamp: now - 301, body: body).map { ($0.name, $0.value) }),
-                    ("future", signer.headers(id: "msg_future", timestamp: now + 301, body: body).map { ($0.name, $0.value) }),
+                    ("stale", signer.headers(id: "msg_stale", timestamp: now - 310, body: body).map { ($0.name, $0.value) }),
+                    ("future", signer.headers(id: "msg_future", timestamp: now + 310, body: body).map { ($0.name, $0.value) }),
                     ("missing", []),
                     ("no signature", [("webhook-id", "msg_x"), ("webhook-timestamp", String(now))]),
                     ("bare v1", [("webhook-id", "msg_y"), ("webhook-timestamp", String(now)), ("webhook-signature", "v1,")]),
