@@ -150,7 +150,13 @@ final class InteriorContext: Sendable {
         let applier = PredictionApplier(db: app.db, assets: assets, metrics: metrics, now: dependencies.now,
                                         makeID: dependencies.makeID, logger: logger)
         self.applier = applier
-        let inbox = InboxProcessor(database: database, applier: applier, metrics: metrics, now: dependencies.now, logger: logger)
+        let cancelUnowned: @Sendable (String) async -> Void = { [client = replicate.client] id in
+            do { _ = try await client.cancelPrediction(id: id) } catch {
+                logger.notice("cancel of a prediction no job owns failed", metadata: ["predictionId": "\(id)", "error": "\(error)"])
+            }
+        }
+        let inbox = InboxProcessor(database: database, applier: applier, cancelUnowned: cancelUnowned, metrics: metrics,
+                                   now: dependencies.now, logger: logger)
         self.inbox = inbox
         self.reconciler = Reconciler(database: database, replicate: replicate, inbox: inbox, applier: applier,
                                      timeouts: settings.runtime.timeouts,

@@ -18,6 +18,8 @@ final class InboxProcessor: Sendable {
 
     let database: @Sendable () -> any Database
     let applier: PredictionApplier
+    /// Cancels a prediction at Replicate that no job owns (best effort).
+    let cancelUnowned: @Sendable (String) async -> Void
     let metrics: InteriorMetrics
     let now: @Sendable () -> Date
     let logger: Logger
@@ -29,11 +31,13 @@ final class InboxProcessor: Sendable {
     private let doorbell = Doorbell()
     private let tasks = NIOLockedValueBox<[Task<Void, Never>]>([])
 
-    init(database: @escaping @Sendable () -> any Database, applier: PredictionApplier, metrics: InteriorMetrics,
+    init(database: @escaping @Sendable () -> any Database, applier: PredictionApplier,
+         cancelUnowned: @escaping @Sendable (String) async -> Void, metrics: InteriorMetrics,
          now: @escaping @Sendable () -> Date, logger: Logger, workers: Int = 2, lease: TimeInterval = 120,
          maxAttempts: Int = 8, idleScan: Duration = .seconds(1)) {
         self.database = database
         self.applier = applier
+        self.cancelUnowned = cancelUnowned
         self.metrics = metrics
         self.now = now
         self.logger = logger
@@ -187,6 +191,7 @@ final class InboxProcessor: Sendable {
         let db = database()
         let row = try await PredictionRepository(db: db).find(predictionId: prediction.id)
         guard let jobId = row?.jobId ?? event.jobId, let job = try await JobRepository(db: db).find(id: jobId) else {
+            await stopUnowned(prediction, event: event)
             try await done(event, note: "no job for this prediction")
             return .done
         }
@@ -196,6 +201,7 @@ final class InboxProcessor: Sendable {
             if try await PredictionRepository(db: db).rows(job: job.id).contains(where: { $0.predictionId == nil && $0.isRunning }) {
                 throw PredictionApplier.NotYet(description: "the job's predictions are still being created")
             }
+            await stopUnowned(prediction, event: event)
             try await done(event, note: "the prediction is not this job's")
             return .done
         }
@@ -206,6 +212,15 @@ final class InboxProcessor: Sendable {
         try await applier.apply(prediction, to: job, row: row)
         try await done(event, note: nil)
         return .done
+    }
+
+    /// A signed webhook of a running prediction no job owns — one whose create timed out after
+    /// the request was sent, so the submit never learnt its id — is stopped at Replicate, so it
+    /// does not run (and bill) unowned.
+    private func stopUnowned(_ prediction: Prediction, event: InboxEvent) async {
+        guard event.source == .webhook, !prediction.status.isTerminal else { return }
+        logger.notice("canceling a prediction no job owns", metadata: ["predictionId": "\(prediction.id)", "event": "\(event.webhookId)"])
+        await cancelUnowned(prediction.id)
     }
 
     private func done(_ event: InboxEvent, note: String?) async throws {
