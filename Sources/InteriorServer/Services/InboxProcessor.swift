@@ -66,9 +66,10 @@ final class InboxProcessor: Sendable {
     /// Records what a poll learnt, as an event like a webhook's, and applies it at once on
     /// the caller's task (claimed by the caller as it is recorded, so no worker races it).
     /// The id derives from the prediction and status, so polls that learn the same thing
-    /// collapse into one event; news already recorded is left to whoever holds it, unless its
-    /// retries ran out — then it is re-armed, so an outage longer than the retries does not
-    /// lose a finished prediction while the job is still in flight.
+    /// collapse into one event; news already recorded is left to a worker that holds it, and
+    /// otherwise taken up now — a retry waiting out its backoff runs at once, and one whose
+    /// retries ran out is re-armed — so an outage longer than the retries, or the stuck cutoff,
+    /// does not lose a finished prediction.
     /// - Returns: how processing ended, or nil when the same news is already being handled.
     @discardableResult
     func recordAndApply(_ prediction: Prediction, job: UUID, source: EventSource) async throws -> Outcome? {

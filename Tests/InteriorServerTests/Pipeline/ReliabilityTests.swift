@@ -279,6 +279,39 @@ extension PipelineSuite {
             }
         }
 
+        @Test("a success that cannot be stored before the stuck cutoff still lands once storage is back, within Replicate's hour")
+        func successOutlivesTheCutoff() async throws {
+            try await withFlakyStoragePipeline { p, store in
+                let submitted = try await p.submit(["mode": "imagine", "prompt": "A Hamptons laundry after an outage", "variants": "1"])
+                let id = try #require(submitted.data["id"] as? String)
+                let job = UUID(uuidString: id)!
+                let predictionId = try #require(submitted.data["predictionId"] as? String)
+                store.failing = true
+                try await p.eventually("the completed webhook is delivered") {
+                    await p.emulator.deliveries().contains { $0.predictionID == predictionId && $0.event == "completed" }
+                }
+                // Storage stays down past the stuck cutoff: the job times out and is refunded.
+                p.t.clock.advance(by: 11 * 60)
+                #expect(try await p.sweep().timedOut == 1)
+                #expect(try await JobRepository(db: p.t.app.db).find(id: job)?.errorCode == "TIMEOUT")
+                #expect(try await p.ledger(job: id) == ["debit", "refund"])
+                let row = try #require(try await p.predictionRows(job: id).first)
+                #expect(row.awaitsStorage, "Replicate's success is remembered while its images cannot be stored")
+
+                // Fifteen minutes into the outage, storage is back; the next sweep stores the images.
+                p.t.clock.advance(by: 4 * 60)
+                try await p.sweep()
+                #expect(try await JobRepository(db: p.t.app.db).find(id: job)?.status == .failed, "still down")
+                store.failing = false
+                p.t.clock.advance(by: 60)
+                try await p.sweep()
+                let done = try await p.status(id).data
+                #expect(done["status"] as? String == "succeeded")
+                #expect((done["variants"] as? [[String: Any]])?.count == 1)
+                #expect(try await p.ledger(job: id) == ["debit", "redebit", "refund"], "the user got the images: charged once net")
+            }
+        }
+
         @Test("a failure reported after the lease ran out and the event was claimed again changes nothing; the newer claim decides")
         func lateFailureReportsAreIgnored() async throws {
             try await withTestApp(backgroundWork: false) { t in
