@@ -156,7 +156,7 @@ final class InteriorContext: Sendable {
             }
         }
         let inbox = InboxProcessor(database: database, applier: applier, cancelUnowned: cancelUnowned, metrics: metrics,
-                                   now: dependencies.now, logger: logger)
+                                   now: dependencies.now, logger: logger, lease: settings.runtime.timeouts.inboxLease)
         self.inbox = inbox
         self.reconciler = Reconciler(database: database, replicate: replicate, inbox: inbox, applier: applier,
                                      timeouts: settings.runtime.timeouts,

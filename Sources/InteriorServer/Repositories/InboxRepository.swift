@@ -69,6 +69,20 @@ struct InboxRepository {
             """).all(decoding: InboxEvent.self, keyDecodingStrategy: .convertFromSnakeCase)
     }
 
+    /// Extends the claim that made attempt number `attempt` to `until`, while its worker is
+    /// still at it. False when the claim was lost (it expired and another worker took it).
+    func renew(_ id: String, attempt: Int, until: Date) async throws -> Bool {
+        let rows = try await sql.update("webhook_events")
+            .set("locked_until", to: SQLBind(until))
+            .where("webhook_id", .equal, SQLBind(id))
+            .where("state", .equal, SQLBind(EventState.pending.rawValue))
+            .where("attempts", .equal, SQLBind(attempt))
+            .where("locked_until", .isNot, SQLLiteral.null)
+            .returning("webhook_id")
+            .all()
+        return !rows.isEmpty
+    }
+
     func markDone(_ id: String, now: Date) async throws {
         try await sql.update("webhook_events")
             .set("state", to: SQLBind(EventState.done.rawValue))

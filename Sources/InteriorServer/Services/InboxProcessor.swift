@@ -33,7 +33,7 @@ final class InboxProcessor: Sendable {
 
     init(database: @escaping @Sendable () -> any Database, applier: PredictionApplier,
          cancelUnowned: @escaping @Sendable (String) async -> Void, metrics: InteriorMetrics,
-         now: @escaping @Sendable () -> Date, logger: Logger, workers: Int = 2, lease: TimeInterval = 120,
+         now: @escaping @Sendable () -> Date, logger: Logger, workers: Int = 3, lease: TimeInterval = 15,
          maxAttempts: Int = 8, idleScan: Duration = .seconds(1)) {
         self.database = database
         self.applier = applier
@@ -155,9 +155,10 @@ final class InboxProcessor: Sendable {
         }
     }
 
-    /// Claims and processes one batch of due events; returns how many.
+    /// Claims and processes due events, one at a time: a worker claims only what it starts, so
+    /// no claim waits in a batch while its lease runs out. Returns how many it processed.
     @discardableResult
-    func drainOnce(limit: Int = 4) async -> Int {
+    func drainOnce(limit: Int = 1) async -> Int {
         let claimed: [InboxEvent]
         do {
             claimed = try await inbox.claim(now: now(), lease: lease, limit: limit)
@@ -172,6 +173,10 @@ final class InboxProcessor: Sendable {
     @discardableResult
     private func handle(_ event: InboxEvent) async -> Outcome {
         let started = ContinuousClock.now
+        // The claim is kept alive while the work lasts (downloads can outlive a short lease);
+        // a crashed instance stops renewing, and its work is taken up a lease later.
+        let renewal = Task { [self] in await keepClaimed(event) }
+        defer { renewal.cancel() }
         let outcome: Outcome
         do {
             outcome = try await apply(event)
@@ -181,6 +186,20 @@ final class InboxProcessor: Sendable {
         metrics.inboxOutcome(outcome.rawValue)
         metrics.webhookProcessing(ContinuousClock.now - started)
         return outcome
+    }
+
+    private func keepClaimed(_ event: InboxEvent) async {
+        while !Task.isCancelled {
+            do { try await Task.sleep(for: .seconds(lease / 3)) } catch { return }
+            do {
+                guard try await inbox.renew(event.webhookId, attempt: event.attempts, until: now().addingTimeInterval(lease)) else {
+                    logger.notice("inbox claim lost while working; the newer claim decides", metadata: ["event": "\(event.webhookId)"])
+                    return
+                }
+            } catch {
+                if !Task.isCancelled { logger.warning("could not renew an inbox claim", metadata: ["event": "\(event.webhookId)", "error": "\(error)"]) }
+            }
+        }
     }
 
     private func apply(_ event: InboxEvent) async throws -> Outcome {

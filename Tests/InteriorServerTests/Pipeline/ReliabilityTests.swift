@@ -312,6 +312,55 @@ extension PipelineSuite {
             }
         }
 
+        @Test("a worker claims only the event it starts; a dead instance's claim is taken up a short lease later")
+        func shortLeasesOneAtATime() async throws {
+            try await withTestApp(backgroundWork: false) { t in
+                let inbox = InboxRepository(sql: t.sql)
+                for index in 0..<4 {
+                    try await inbox.record(InboxEvent(
+                        webhookId: "msg_one_\(index)", jobId: nil, predictionId: "p_one_\(index)", status: "succeeded", payload: "{\"id\":\"p_one_\(index)\",\"status\":\"succeeded\"}",
+                        source: .webhook, state: .pending, attempts: 0, nextAttemptAt: t.clock.now, lockedUntil: nil,
+                        lastError: nil, receivedAt: t.clock.now, processedAt: nil, createdAt: t.clock.now))
+                }
+                let processor = t.app.interior.inbox
+                #expect(await processor.drainOnce() == 1, "one event per claim")
+                #expect(try await inbox.count(state: .done) == 1)
+                #expect(try await inbox.count(state: .pending) == 3)
+
+                // Another instance claims one and dies without a word.
+                let lease = t.settings.runtime.timeouts.inboxLease
+                #expect(lease <= 30, "a crash costs seconds, not minutes")
+                let held = try #require(try await inbox.claim(now: t.clock.now, lease: lease, limit: 1).first)
+                for _ in 0..<2 { #expect(await processor.drainOnce() == 1) }
+                #expect(await processor.drainOnce() == 0, "the dead instance's claim still holds")
+                t.clock.advance(by: lease + 1)
+                #expect(await processor.drainOnce() == 1, "taken up once its lease has passed")
+                #expect(try await inbox.find(held.webhookId)?.state == .done)
+            }
+        }
+
+        @Test("a claim is renewed while its work lasts, so no other worker processes the event again")
+        func claimsAreRenewed() async throws {
+            let config = FileManager.default.temporaryDirectory.appendingPathComponent("interior-\(UUID().uuidString).json")
+            try Data(#"{"timeouts": {"inboxLease": 3}}"#.utf8).write(to: config)
+            defer { try? FileManager.default.removeItem(at: config) }
+            try await withFlakyStoragePipeline(environment: ["INTERIOR_CONFIG": config.path]) { p, store in
+                store.holding = true
+                let submitted = try await p.submit(["mode": "imagine", "prompt": "A slow-to-store sunroom", "variants": "1"])
+                let id = try #require(submitted.data["id"] as? String)
+                try await p.eventually("the success is being stored") { store.heldWrites >= 1 }
+                // Longer than the lease (3 s) by the clock, which follows real time here; the
+                // worker renews it every second, and the other workers scan every second.
+                try await Task.sleep(for: .milliseconds(4500))
+                let stolen = try await InboxRepository(sql: p.t.sql).claim(now: p.t.clock.now, lease: 3, limit: 10)
+                #expect(stolen.isEmpty, "claimed again while its worker was still at it: \(stolen.map(\.webhookId))")
+                store.holding = false
+                let done = try await p.waitUntilFinished(id)
+                #expect(done["status"] as? String == "succeeded")
+                #expect(store.writes == 2, "the image and its thumbnail, written once")
+            }
+        }
+
         @Test("a failure reported after the lease ran out and the event was claimed again changes nothing; the newer claim decides")
         func lateFailureReportsAreIgnored() async throws {
             try await withTestApp(backgroundWork: false) { t in

@@ -67,9 +67,9 @@ func withPipeline(
 }
 
 /// `withPipeline` on storage whose writes fail while `store.failing` is set.
-func withFlakyStoragePipeline(_ body: (Pipeline, FlakyStore) async throws -> Void) async throws {
+func withFlakyStoragePipeline(environment: [String: String] = [:], _ body: (Pipeline, FlakyStore) async throws -> Void) async throws {
     let flaky = NIOLockedValueBox<FlakyStore?>(nil)
-    try await withPipeline(wrapStore: { base in
+    try await withPipeline(environment: environment, wrapStore: { base in
         let store = FlakyStore(base)
         flaky.withLockedValue { $0 = store }
         return store
