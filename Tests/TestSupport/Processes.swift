@@ -210,15 +210,21 @@ public final class BackgroundProcess: @unchecked Sendable {
     private let process: Process
     private let log: URL
 
-    public init(name: String, _ arguments: [String]) throws {
+    /// `environment`, when given, is the program's whole environment (nothing is inherited);
+    /// `directory` is its working directory.
+    public init(name: String, _ arguments: [String], environment: [String: String]? = nil, directory: URL? = nil) throws {
         self.name = name
         log = FileManager.default.temporaryDirectory.appendingPathComponent("\(name)-\(UUID().uuidString).log")
         _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = arguments
-        process.standardOutput = try FileHandle(forWritingTo: log)
-        process.standardError = try FileHandle(forWritingTo: log)
+        if let environment { process.environment = environment }
+        if let directory { process.currentDirectoryURL = directory }
+        // One handle for both, so the two streams interleave instead of overwriting each other.
+        let output = try FileHandle(forWritingTo: log)
+        process.standardOutput = output
+        process.standardError = output
         try process.run()
     }
 
@@ -254,6 +260,29 @@ public final class BackgroundProcess: @unchecked Sendable {
         }
         stop()
         throw ToolFailure("\(name) printed no \"\(prefix)\" line within 30 s:\n\(output())")
+    }
+
+    public var isRunning: Bool { process.isRunning }
+
+    /// How the program ended, once it has ended by itself; nil while it is still running
+    /// after `timeout`.
+    public func waitForExit(timeout: Duration = .seconds(30)) async throws -> Termination? {
+        let deadline = ContinuousClock.now + timeout
+        while process.isRunning {
+            guard ContinuousClock.now < deadline else { return nil }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        return Termination(status: process.terminationStatus, bySignal: process.terminationReason == .uncaughtSignal)
+    }
+
+    public struct Termination: Sendable, Equatable, CustomStringConvertible {
+        /// The exit status, or the signal's number when `bySignal`.
+        public let status: Int32
+        public let bySignal: Bool
+
+        public static func exited(_ status: Int32) -> Termination { Termination(status: status, bySignal: false) }
+
+        public var description: String { bySignal ? "killed by signal \(status)" : "exit \(status)" }
     }
 
     public func stop() {

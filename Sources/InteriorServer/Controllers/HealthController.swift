@@ -13,6 +13,8 @@ enum HealthController {
         let storageBackend: String
         let replicate: String
         let imaging: ImagingInfo
+        /// `served` when the try-it page's files are there, else `missing` (the API works either way).
+        let webPage: String
     }
 
     struct ImagingInfo: Content {
@@ -33,7 +35,8 @@ enum HealthController {
             storage: storageOK ? "ok" : "error",
             storageBackend: context.store.kind,
             replicate: context.settings.replicate.usesEmulator ? "emulator" : "live",
-            imaging: imaging)
+            imaging: imaging,
+            webPage: context.settings.webRoot.map(WebRoot.hasIndex) == true ? "served" : "missing")
         guard dbOK, storageOK else {
             throw APIError(.serviceUnavailable, "The service cannot reach its database or storage.",
                            details: ["db": health.db, "storage": health.storage, "replicate": health.replicate])

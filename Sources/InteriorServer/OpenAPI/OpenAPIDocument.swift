@@ -999,7 +999,7 @@ enum OpenAPIDocument {
       "Health": {
         "type": "object",
         "description": "This instance can reach its database and storage. An instance that cannot answers 503 SERVICE_UNAVAILABLE instead, so a 200 always says ok.",
-        "required": ["status", "db", "storage", "storageBackend", "replicate", "imaging"],
+        "required": ["status", "db", "storage", "storageBackend", "replicate", "imaging", "webPage"],
         "properties": {
           "status": {"type": "string", "enum": ["ok"]},
           "db": {"type": "string", "enum": ["ok"]},
@@ -1021,6 +1021,11 @@ enum OpenAPIDocument {
             "type": "string",
             "enum": ["live", "emulator"],
             "description": "emulator when no REPLICATE_API_TOKEN is configured: images are stand-ins, not model outputs."
+          },
+          "webPage": {
+            "type": "string",
+            "enum": ["served", "missing"],
+            "description": "Whether this instance serves the try-it page at /: missing when its files (WEB_ROOT, or Public/ beside the executable) are not there. The API works either way."
           }
         }
       },

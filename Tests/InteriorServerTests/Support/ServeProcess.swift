@@ -1,0 +1,81 @@
+import Foundation
+import TestSupport
+
+/// `interior serve` as an operator runs it: the built executable in a process of its own, with
+/// an environment of its own (nothing is inherited from the test run) and its own working
+/// directory.
+final class ServeProcess: Sendable {
+    let process: BackgroundProcess
+    let client: TestClient
+
+    /// Starts `interior <arguments>` with `environment` (see `environment(port:…)`) in `directory`.
+    init(name: String, port: Int, environment: [String: String], directory: URL, arguments: [String] = ["serve"]) throws {
+        process = try BackgroundProcess(name: name, [try Self.executable().path] + arguments,
+                                        environment: environment, directory: directory)
+        client = TestClient(baseURL: URL(string: "http://127.0.0.1:\(port)")!)
+    }
+
+    /// The executable `swift build` put beside the test bundle (`.build/<triple>/debug/`), or
+    /// the checkout's `.build/debug/interior`.
+    static func executable() throws -> URL {
+        var candidates: [URL] = []
+        if let tests = Bundle.main.executableURL {
+            candidates.append(tests.deletingLastPathComponent().appendingPathComponent("interior"))
+        }
+        candidates.append(packageRoot.appendingPathComponent(".build/debug/interior"))
+        guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
+            throw ToolFailure("the interior executable is not built (looked for \(candidates.map(\.path).joined(separator: ", "))): run swift build --build-tests")
+        }
+        return found
+    }
+
+    static let packageRoot = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    /// A complete environment for a test instance: no emulator (Replicate is an address nothing
+    /// answers, and nothing here calls it), Supabase-mode auth with the fixtures' secret, and
+    /// every path absolute, so nothing is written to the working directory.
+    static func environment(port: Int, databaseURL: String, directory: URL, _ extra: [String: String] = [:]) -> [String: String] {
+        let inherited = ProcessInfo.processInfo.environment
+        var environment: [String: String] = [
+            "PATH": inherited["PATH"] ?? "/usr/bin:/bin",
+            "ENV": "testing",
+            "HOST": "127.0.0.1",
+            "PORT": String(port),
+            "PUBLIC_BASE_URL": "http://127.0.0.1:\(port)",
+            "DATABASE_URL": databaseURL,
+            "STORAGE_URL": "file://\(directory.path)/storage",
+            "STORAGE_SIGNING_SECRET": "test-storage-signing-secret-0123456789abcdef",
+            "AUTH_JWT_SECRET": TokenFixtures.shared.hs256Secret,
+            "REPLICATE_API_TOKEN": "r8_test",
+            "REPLICATE_WEBHOOK_SECRET": TestReplicate.webhookSecret,
+            "REPLICATE_BASE_URL": "http://127.0.0.1:9/v1",
+            "LOG_LEVEL": "info",
+            "LOG_FORMAT": "text",
+        ]
+        if let home = inherited["HOME"] { environment["HOME"] = home }
+        environment.merge(extra) { _, new in new }
+        return environment
+    }
+
+    /// Waits until health answers 200 and returns it; throws with the output if the process
+    /// exits first or stays unhealthy past `timeout`.
+    @discardableResult
+    func waitUntilHealthy(timeout: Duration = .seconds(90)) async throws -> TestResponse {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if let ended = try await process.waitForExit(timeout: .zero) {
+                throw ToolFailure("\(process.name) ended (\(ended)) before it was healthy:\n\(process.output())")
+            }
+            if let health = try? await client.get("/api/v1/health"), health.status == .ok {
+                return health
+            }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        let output = process.output()
+        process.stop()
+        throw ToolFailure("\(process.name) was not healthy within \(timeout):\n\(output)")
+    }
+
+    func stop() { process.stop() }
+}
