@@ -73,6 +73,7 @@ let package = Package(
                 "InteriorCore", "Imaging", "Replicate",
                 .product(name: "Vapor", package: "vapor"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
 
@@ -136,7 +137,7 @@ let package = Package(
                 "Replicate", "ReplicateEmulator", "InteriorCore", "Imaging", "TestSupport",
                 .product(name: "VaporTesting", package: "vapor"),
             ],
-            exclude: ["Python"]
+            exclude: ["Python", "Schemas"]
         ),
         .testTarget(
             name: "InteriorServerTests",

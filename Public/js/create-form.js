@@ -17,7 +17,19 @@ const modeText = {
 };
 
 const qualityLabels = { auto: 'Auto', low: 'Low (fast)', medium: 'Medium', high: 'High' };
-const aspectLabels = { '1:1': 'Square 1:1', '3:2': 'Landscape 3:2', '2:3': 'Portrait 2:3' };
+const aspectLabels = {
+  match: 'Same as photo',
+  '1:1': 'Square 1:1',
+  '3:2': 'Landscape 3:2',
+  '2:3': 'Portrait 2:3',
+  '4:3': 'Landscape 4:3',
+  '3:4': 'Portrait 3:4',
+  '5:4': 'Landscape 5:4',
+  '4:5': 'Portrait 4:5',
+  '16:9': 'Wide 16:9',
+  '9:16': 'Tall 9:16',
+  '21:9': 'Ultrawide 21:9',
+};
 
 /** Every control that can be named as a field at fault. */
 const fieldNames = ['mode', 'input1', 'input2', 'roomType', 'style', 'prompt', 'aspectRatio', 'quality', 'variants'];
@@ -36,12 +48,8 @@ export class CreateForm {
     this.drawModes();
     fillSelect(form.querySelector('#roomType'), config.roomTypes);
     fillSelect(form.querySelector('#style'), config.styles);
-    fillSelect(form.querySelector('#quality'), config.qualities.map((id) => ({ id, label: qualityLabels[id] || id })));
-    drawSegments(form.querySelector('#aspect-options'), 'aspectRatio',
-      config.aspectRatios.map((id) => ({ id, label: aspectLabels[id] || id })));
-    const variantChoices = [];
-    for (let n = 1; n <= this.limits.maxVariants; n += 1) variantChoices.push({ id: String(n), label: String(n) });
-    drawSegments(form.querySelector('#variant-options'), 'variants', variantChoices);
+    // Aspect ratios, qualities and variants are drawn per mode (showMode): what the
+    // configured model really offers there.
 
     this.images = {
       input1: new ImageInput(form.querySelector('#field-input1'), this.limits, () => {}),
@@ -94,11 +102,11 @@ export class CreateForm {
     if (mode) checkRadio(f.mode, mode);
     if (roomType) f.roomType.value = roomType;
     if (style) f.style.value = style;
-    if (aspectRatio) checkRadio(f.aspectRatio, aspectRatio);
-    if (quality) f.quality.value = quality;
-    if (variants) checkRadio(f.variants, String(variants));
-    if (prompt !== undefined) this.prompt.value = prompt ?? '';
     this.showMode();
+    if (aspectRatio) checkRadio(this.form.elements.aspectRatio, aspectRatio);
+    if (quality) f.quality.value = quality;
+    if (variants) checkRadio(this.form.elements.variants, String(variants));
+    if (prompt !== undefined) this.prompt.value = prompt ?? '';
     this.updateCounter();
     this.clearAllErrors();
   }
@@ -108,9 +116,33 @@ export class CreateForm {
     return this.config.modes.find((m) => m.id === id) || this.config.modes[0];
   }
 
+  /** Draws the mode's own aspect ratios, qualities and variant counts, keeping the current
+   * choice where the mode offers it and taking the mode's default where it does not. */
+  drawSettings(mode) {
+    const form = this.form;
+    const ratio = radioValue(form.elements.aspectRatio);
+    const ratios = mode.aspectRatios || this.config.aspectRatios;
+    drawSegments(form.querySelector('#aspect-options'), 'aspectRatio',
+      ratios.map((id) => ({ id, label: aspectLabels[id] || id })));
+    checkRadio(form.elements.aspectRatio, ratios.includes(ratio) ? ratio : (mode.defaultAspectRatio || ratios[0]));
+
+    const quality = form.elements.quality.value;
+    const qualities = mode.qualities || this.config.qualities;
+    fillSelect(form.querySelector('#quality'), qualities.map((id) => ({ id, label: qualityLabels[id] || id })));
+    form.elements.quality.value = qualities.includes(quality) ? quality : this.config.defaults.quality;
+
+    const count = radioValue(form.elements.variants);
+    const max = mode.maxVariants || this.limits.maxVariants;
+    const choices = [];
+    for (let n = 1; n <= max; n += 1) choices.push({ id: String(n), label: String(n) });
+    drawSegments(form.querySelector('#variant-options'), 'variants', choices);
+    checkRadio(form.elements.variants, count && Number(count) <= max ? count : String(Math.min(this.config.defaults.variants, max)));
+  }
+
   /** Shows exactly the inputs the chosen mode needs; the others are hidden and disabled. */
   showMode() {
     const mode = this.mode;
+    this.drawSettings(mode);
     const text = modeText[mode.id] || {};
     for (const [slot, index] of [['input1', 1], ['input2', 2]]) {
       const active = mode.inputImages >= index;

@@ -1,4 +1,5 @@
 import Foundation
+import InteriorCore
 import Replicate
 
 /// How the emulator listens, authenticates, paces predictions and delivers webhooks.
@@ -44,9 +45,12 @@ public struct EmulatorConfiguration: Sendable {
     /// The scheme, host and port output URLs start with; defaults to the listening address
     /// (`127.0.0.1` when listening on every interface).
     public var publicBaseURL: URL?
-    /// Replicate requires `openai_api_key` for `openai/gpt-image-1`; the emulator only when asked,
-    /// so a laptop without an OpenAI key still runs the whole pipeline.
-    public var requireOpenAIKey: Bool
+    /// Replicate refuses a prediction without the secret inputs a model requires
+    /// (`openai_api_key` for `openai/gpt-image-1`); the emulator only when asked, so a laptop
+    /// without an OpenAI key still runs the whole pipeline.
+    public var requireSecrets: Bool
+    /// The models served: one per profile (the built-in ones, plus any the runtime config adds).
+    public var profiles: [ModelProfile]
     /// The emulator's clock: timestamps, webhook signatures and output expiry.
     public var now: @Sendable () -> Date
 
@@ -63,7 +67,8 @@ public struct EmulatorConfiguration: Sendable {
         inputTimeout: Duration = .seconds(15),
         maxInputBytes: Int = 25 * 1024 * 1024,
         publicBaseURL: URL? = nil,
-        requireOpenAIKey: Bool = false,
+        requireSecrets: Bool = false,
+        profiles: [ModelProfile] = ModelProfile.builtIn,
         now: @escaping @Sendable () -> Date = { Date() }
     ) {
         self.host = host
@@ -78,7 +83,8 @@ public struct EmulatorConfiguration: Sendable {
         self.inputTimeout = inputTimeout
         self.maxInputBytes = maxInputBytes
         self.publicBaseURL = publicBaseURL
-        self.requireOpenAIKey = requireOpenAIKey
+        self.requireSecrets = requireSecrets
+        self.profiles = profiles
         self.now = now
     }
 

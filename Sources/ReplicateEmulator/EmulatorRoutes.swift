@@ -1,4 +1,5 @@
 import Foundation
+import InteriorCore
 import Replicate
 import Vapor
 
@@ -70,7 +71,7 @@ enum EmulatorRoutes {
             let core = try currentCore()
             let owner = request.parameters.get("owner") ?? ""
             let name = request.parameters.get("name") ?? ""
-            guard let model = ModelCatalog.model(owner: owner, name: name) else {
+            guard let model = core.catalog.model(owner: owner, name: name) else {
                 return problem(404, title: "Not found", detail: "The requested model \(owner)/\(name) could not be found")
             }
             return try await create(request, core: core, model: model)
@@ -164,7 +165,7 @@ enum EmulatorRoutes {
             guard let version = object["version"]?.stringValue, !version.isEmpty else {
                 return problem(422, title: "Invalid request", detail: "version is required")
             }
-            guard let found = ModelCatalog.model(version: version) else {
+            guard let found = core.catalog.model(version: version) else {
                 return problem(422, title: "Invalid version", detail: "Invalid version or not permitted")
             }
             model = found
@@ -188,12 +189,10 @@ enum EmulatorRoutes {
         }
 
         var job: ModelJob
-        switch model.validate(input, core.configuration.requireOpenAIKey) {
+        switch model.validate(input, requireSecrets: core.configuration.requireSecrets) {
         case .success(let valid): job = valid
-        case .failure(let failure):
-            let problems = failure.fields
-            let detail = problems.map { "- \($0.field): \($0.description)" }.joined(separator: "\n") + "\n"
-            return problem(422, title: "Input validation failed", detail: detail, invalidFields: problems)
+        case .failure(let rejection):
+            return problem(422, title: "Input validation failed", detail: rejection.detail, invalidFields: rejection.problems)
         }
         job.prompt = cleanPrompt
 
@@ -339,7 +338,7 @@ enum EmulatorRoutes {
     }
 
     static func problem(
-        _ status: Int, title: String? = nil, detail: String, invalidFields: [InvalidField] = [],
+        _ status: Int, title: String? = nil, detail: String, invalidFields: [ModelInputRejection.Problem] = [],
         headers: HTTPHeaders = [:]
     ) -> Response {
         var headers = headers

@@ -39,12 +39,15 @@ struct OutputImages: Sendable {
 
     func render(_ job: ModelJob, inputs: [Data], count: Int) async throws -> [OutputImage] {
         let palette = Self.palette(forPrompt: job.prompt)
-        var size = job.size
-        if size == nil, let first = inputs.first {
+        // The tier's long edge, in the asked shape or (matching) the first input's.
+        var photoSize: ImageSize?
+        if let first = inputs.first {
             let info = try ImageProcessor.probe(first, maxPixels: maxPixels)
-            size = Self.aboutOneMegapixel(width: info.width, height: info.height)
+            photoSize = ImageSize(width: info.width, height: info.height)
         }
-        let (width, height) = size ?? (1024, 1024)
+        let ratio = job.aspectRatio ?? (photoSize == nil ? .square : .match)
+        let size = ImageSize.target(aspectRatio: ratio, quality: job.quality, inputSize: photoSize)
+        let (width, height) = (size.width, size.height)
 
         var outputs: [OutputImage] = []
         for variant in 0..<count {
@@ -101,12 +104,4 @@ struct OutputImages: Sendable {
         "queenslander": [RGB(r: 0xF5, g: 0xF0, b: 0xE1), RGB(r: 0x7A, g: 0x9E, b: 0x7E), RGB(r: 0xB8, g: 0x8B, b: 0x5A)],
         "modern_farmhouse_au": [RGB(r: 0xF0, g: 0xEB, b: 0xE3), RGB(r: 0xA6, g: 0x7B, b: 0x5B), RGB(r: 0x26, g: 0x26, b: 0x26)],
     ]
-
-    /// A size of the same shape as the input, about one megapixel, sides multiples of 16.
-    static func aboutOneMegapixel(width: Int, height: Int) -> (Int, Int) {
-        let scale = (1_048_576.0 / Double(max(1, width * height))).squareRoot()
-        let w = max(16, Int((Double(width) * scale / 16).rounded()) * 16)
-        let h = max(16, Int((Double(height) * scale / 16).rounded()) * 16)
-        return (w, h)
-    }
 }

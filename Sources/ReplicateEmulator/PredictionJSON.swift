@@ -1,4 +1,5 @@
 import Foundation
+import InteriorCore
 import Replicate
 
 /// Replicate's JSON for a prediction, written by the emulator itself (not through the
@@ -54,7 +55,7 @@ enum PredictionJSON {
     }
 
     /// A problem body as Replicate sends it (RFC 7807).
-    static func problem(status: Int, title: String, detail: String, invalidFields: [InvalidField] = []) -> Data {
+    static func problem(status: Int, title: String, detail: String, invalidFields: [ModelInputRejection.Problem] = []) -> Data {
         var object: [String: JSONValue] = [
             "title": .string(title), "detail": .string(detail), "status": .number(Double(status)),
         ]

@@ -193,6 +193,7 @@ final class EmulatorCore: Sendable {
     let addresses: Addresses
     let store: EmulatorStore
     let runner: PredictionRunner
+    let catalog: ModelCatalog
     let httpClient: HTTPClient
     let logger: Logger
 
@@ -201,6 +202,7 @@ final class EmulatorCore: Sendable {
         self.addresses = addresses
         self.httpClient = httpClient
         self.logger = logger
+        catalog = ModelCatalog(profiles: configuration.profiles)
         store = EmulatorStore(outputTTL: configuration.outputTTL.seconds, now: configuration.now)
         let secret = try WebhookSecret(configuration.webhookSecret)
         let webhooks = WebhookEnvironment(

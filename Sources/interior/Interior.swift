@@ -256,7 +256,8 @@ struct StartedEmulator {
 func startEmulatorIfNeeded(_ settings: Settings) async throws -> StartedEmulator? {
     guard settings.replicate.usesEmulator else { return nil }
     let logger = Logger(label: "replicate-emulator")
-    let running = try await ReplicateEmulator.start(EmulatorConfiguration(), logger: logger)
+    // It serves every profile the server may use, the runtime config's own included.
+    let running = try await ReplicateEmulator.start(EmulatorConfiguration(profiles: settings.runtime.modelProfiles), logger: logger)
     logger.warning("Replicate EMULATOR running at \(running.baseURL.absoluteString): set REPLICATE_API_TOKEN to use the real Replicate")
     return StartedEmulator(running: running, connection: ReplicateConnection(
         baseURL: running.baseURL, token: Secret(running.token), webhookSecret: Secret(running.webhookSecret), isEmulator: true))

@@ -57,8 +57,10 @@ struct GenerationRequestValidatorTests {
         let request = try Self.validator.validate(Self.redesign())
         #expect(request == GenerationRequest(
             mode: .redesign, roomType: Self.config.roomTypes[0], style: Self.config.styles[0],
-            aspectRatio: .square, quality: .auto, variants: 2, prompt: nil, idempotencyKey: nil
+            aspectRatio: .match, quality: .auto, variants: 2, prompt: nil, idempotencyKey: nil
         ))
+        let imagine = try Self.validator.validate(GenerationSubmission(mode: "imagine", prompt: "a loft"))
+        #expect(imagine.aspectRatio == .square, "imagine has no photo to match: the first ratio the model offers")
         var config = Self.config
         config.defaults.aspectRatio = .portrait
         config.defaults.quality = .high
@@ -76,11 +78,22 @@ struct GenerationRequestValidatorTests {
         #expect(request == (try Self.validator.validate(Self.redesign())))
     }
 
-    @Test("the default variants never exceed what the model returns")
-    func defaultVariantsClampToModel() throws {
+    @Test("a one-image model offers as many variants as the config (one prediction each)")
+    func variantsOnOneImageModels() throws {
         let flux = GenerationRequestValidator(config: Self.config, profile: .fluxKontextPro)
-        #expect(try flux.validate(Self.redesign()).variants == 1)
-        #expect(flux.maxVariants == 1)
+        #expect(try flux.validate(Self.redesign()).variants == 2)
+        #expect(try flux.validate(Self.redesign { $0.variants = 3 }).variants == 3)
+        #expect(flux.maxVariants == 3)
+    }
+
+    @Test("quality tiers the model cannot honour are refused and not the default")
+    func qualityPerModel() throws {
+        let banana = GenerationRequestValidator(config: Self.config, profile: .nanoBanana)
+        #expect(Self.failure(Self.redesign { $0.quality = "high" }, banana)
+            == ValidationFailure(field: "quality", message: "quality must be one of auto, low, medium with the current image model."))
+        var config = Self.config
+        config.defaults.quality = .high
+        #expect(try GenerationRequestValidator(config: config, profile: .nanoBanana).validate(Self.redesign()).quality == .auto)
     }
 
     // MARK: presets
@@ -109,14 +122,20 @@ struct GenerationRequestValidatorTests {
 
     // MARK: settings
 
-    @Test("aspect ratio must be 1:1, 3:2 or 2:3")
+    @Test("aspect ratio must be one the model takes in the mode: match for photos, then its fixed ratios")
     func aspectRatio() throws {
-        for ratio in AspectRatio.allCases {
+        for ratio in [AspectRatio.match, .square, .landscape, .portrait] {
             #expect(try Self.validator.validate(Self.redesign { $0.aspectRatio = ratio.rawValue }).aspectRatio == ratio)
         }
+        #expect(try Self.validator.validate(Self.redesign { $0.aspectRatio = "MATCH" }).aspectRatio == .match)
         for bad in ["4:3", "16:9", "square", "1x1"] {
-            #expect(Self.failure(Self.redesign { $0.aspectRatio = bad }) == ValidationFailure(field: "aspectRatio", message: "aspectRatio must be one of 1:1, 3:2, 2:3."))
+            #expect(Self.failure(Self.redesign { $0.aspectRatio = bad })
+                == ValidationFailure(field: "aspectRatio", message: "aspectRatio must be one of match, 1:1, 3:2, 2:3 for redesign with the current image model."))
         }
+        #expect(Self.failure(GenerationSubmission(mode: "imagine", prompt: "a loft", aspectRatio: "match"))
+            == ValidationFailure(field: "aspectRatio", message: "imagine has no photo to match: choose one of 1:1, 3:2, 2:3."))
+        let banana = GenerationRequestValidator(config: Self.config, profile: .nanoBanana)
+        #expect(try banana.validate(Self.redesign { $0.aspectRatio = "16:9" }).aspectRatio == .wide)
     }
 
     @Test("quality must be auto, low, medium or high")
@@ -139,8 +158,6 @@ struct GenerationRequestValidatorTests {
         config.defaults.variants = 1
         let lower = GenerationRequestValidator(config: config, profile: .gptImage1)
         #expect(Self.failure(Self.redesign { $0.variants = 3 }, lower)?.field == "variants")
-        let flux = GenerationRequestValidator(config: Self.config, profile: .fluxKontextPro)
-        #expect(Self.failure(Self.redesign { $0.variants = 2 }, flux) == ValidationFailure(field: "variants", message: "variants must be 1 with the current image model."))
     }
 
     @Test("variants decode from a JSON number or a JSON string")

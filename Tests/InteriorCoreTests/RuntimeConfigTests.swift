@@ -10,7 +10,7 @@ struct RuntimeConfigTests {
         try config.validate()
         #expect(config.modes == [.redesign, .staging, .compose, .imagine])
         #expect(config.defaults.mode == .redesign)
-        #expect(config.defaults.aspectRatio == .square)
+        #expect(config.defaults.aspectRatio == .match)
         #expect(config.defaults.quality == .auto)
         #expect(config.defaults.variants == 2)
         #expect(config.roomTypes.map(\.id) == ["living_room", "kitchen", "bedroom", "bathroom", "home_office",

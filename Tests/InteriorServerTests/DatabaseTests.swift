@@ -40,7 +40,7 @@ struct DatabaseTests {
             let outcomes = try await withThrowingTaskGroup(of: JobInsertOutcome.self) { group in
                 for _ in 0..<20 {
                     group.addTask {
-                        try await JobRepository(db: t.app.db).insertWithDebit(Self.job(owner: owner), debitId: UUID())
+                        try await JobRepository(db: t.app.db).insertWithDebit(Self.job(owner: owner), predictions: [], debitId: UUID())
                     }
                 }
                 return try await group.reduce(into: []) { $0.append($1) }
@@ -88,7 +88,7 @@ struct DatabaseTests {
             }
             #expect(error.flatMap(UniqueConstraint.violated(by:)) == .idempotencyKey)
 
-            let outcome = try await JobRepository(db: t.app.db).insertWithDebit(Self.job(owner: owner, idempotencyKey: key), debitId: UUID())
+            let outcome = try await JobRepository(db: t.app.db).insertWithDebit(Self.job(owner: owner, idempotencyKey: key), predictions: [], debitId: UUID())
             #expect(outcome == .idempotencyKeyTaken)
             #expect(try await Self.count("usage_ledger", t.sql) == 0, "a refused insert charges nothing")
         }

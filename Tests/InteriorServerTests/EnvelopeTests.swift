@@ -141,7 +141,7 @@ struct EnvelopeTests {
 
     @Test("config lists the presets, defaults and limits a UI needs")
     func config() async throws {
-        try await withTestApp { t in
+        try await withTestApp(environment: ["REPLICATE_MODEL": "google/nano-banana"]) { t in
             let data = try await t.client.get("/api/v1/config").data
             let modes = try #require(data["modes"] as? [[String: Any]])
             #expect(modes.map { $0["id"] as? String } == ["redesign", "staging", "compose", "imagine"])
@@ -153,9 +153,18 @@ struct EnvelopeTests {
             #expect(styles.count == 10)
             #expect(styles.contains { $0["id"] as? String == "queenslander" })
             #expect(styles.allSatisfy { $0["seed"] == nil }, "style seeds are prompt text, not UI")
-            #expect(data["aspectRatios"] as? [String] == ["1:1", "3:2", "2:3"])
+            #expect(data["aspectRatios"] as? [String] == ["match", "1:1", "3:2", "2:3", "4:3", "3:4", "5:4", "4:5", "16:9", "9:16", "21:9"])
+            #expect(data["qualities"] as? [String] == ["auto", "low", "medium"], "the default model cannot honour high")
+            // Each mode lists what the model really offers there: the photo's own shape first.
+            #expect((modes[0]["aspectRatios"] as? [String])?.first == "match")
+            #expect(modes[0]["defaultAspectRatio"] as? String == "match")
+            #expect(modes[3]["aspectRatios"] as? [String] == ["1:1", "2:3", "3:2", "3:4", "4:3", "4:5", "5:4", "9:16", "16:9", "21:9"])
+            #expect(modes[3]["defaultAspectRatio"] as? String == "1:1", "imagine has no photo to match")
+            #expect(modes.allSatisfy { $0["maxVariants"] as? Int == 3 && $0["qualities"] as? [String] == ["auto", "low", "medium"] })
+            #expect((data["model"] as? [String: Any])?["id"] as? String == "google/nano-banana")
             let defaults = try #require(data["defaults"] as? [String: Any])
             #expect(defaults["mode"] as? String == "redesign")
+            #expect(defaults["aspectRatio"] as? String == "match")
             #expect(defaults["variants"] as? Int == 2)
             let limits = try #require(data["limits"] as? [String: Any])
             #expect(limits["maxUploadBytes"] as? Int == 15 * 1024 * 1024)
@@ -166,16 +175,24 @@ struct EnvelopeTests {
         }
     }
 
-    @Test("config offers only what the image model can do: no compose and one variant with a one-image model")
+    @Test("config offers only what the image model can do: no compose on a one-image model, its own ratios and tiers")
     func configFollowsTheModel() async throws {
         try await withTestApp(environment: ["REPLICATE_MODEL": "black-forest-labs/flux-kontext-pro"]) { t in
             let data = try await t.client.get("/api/v1/config").data
             let modes = try #require(data["modes"] as? [[String: Any]])
             #expect(modes.map { $0["id"] as? String } == ["redesign", "staging", "imagine"])
             let defaults = try #require(data["defaults"] as? [String: Any])
-            #expect(defaults["variants"] as? Int == 1)
+            #expect(defaults["variants"] as? Int == 2, "one prediction per variant")
             let limits = try #require(data["limits"] as? [String: Any])
-            #expect(limits["maxVariants"] as? Int == 1)
+            #expect(limits["maxVariants"] as? Int == 3)
+        }
+        try await withTestApp(environment: ["REPLICATE_MODEL": "openai/gpt-image-1.5"]) { t in
+            let data = try await t.client.get("/api/v1/config").data
+            let modes = try #require(data["modes"] as? [[String: Any]])
+            #expect(modes.map { $0["aspectRatios"] as? [String] } == [
+                ["match", "1:1", "3:2", "2:3"], ["match", "1:1", "3:2", "2:3"], ["match", "1:1", "3:2", "2:3"], ["1:1", "3:2", "2:3"],
+            ])
+            #expect(data["qualities"] as? [String] == ["auto", "low", "medium", "high"])
         }
     }
 }

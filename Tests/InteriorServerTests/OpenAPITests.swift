@@ -303,7 +303,7 @@ struct OpenAPITests {
             model: "openapi/test", predictionId: nil, status: .starting, errorCode: nil, error: nil,
             idempotencyKey: idempotencyKey, requestFingerprint: idempotencyKey.map { _ in "another request" },
             createdAt: now, updatedAt: now, lastPolledAt: nil, completedAt: nil)
-        let outcome = try await JobRepository(db: t.app.db).insertWithDebit(job, debitId: UUID())
+        let outcome = try await JobRepository(db: t.app.db).insertWithDebit(job, predictions: [], debitId: UUID())
         #expect(outcome == .inserted)
         return job
     }

@@ -43,7 +43,8 @@ struct SettingsTests {
         #expect(settings.storageSigningSecret == nil)
         #expect(settings.replicate.usesEmulator)
         #expect(settings.replicate.baseURL.absoluteString == "https://api.replicate.com/v1")
-        #expect(settings.replicate.model == "openai/gpt-image-1")
+        #expect(settings.replicate.model == "google/nano-banana")
+        #expect(settings.replicate.profile == .nanoBanana)
         #expect(settings.replicate.outputHosts == ["replicate.delivery"])
         #expect(settings.auth == .dev)
         #expect(settings.logLevel == .info)
@@ -92,6 +93,8 @@ struct SettingsTests {
         (["REPLICATE_API_TOKEN": "r8_x"], "REPLICATE_WEBHOOK_SECRET: required when REPLICATE_API_TOKEN is set (GET /v1/webhooks/default/secret gives it)"),
         (["REPLICATE_WEBHOOK_SECRET": "abc"], "REPLICATE_WEBHOOK_SECRET: must start with whsec_"),
         (["REPLICATE_MODEL": "gpt-image-1"], "REPLICATE_MODEL: must be owner/name, not \"gpt-image-1\""),
+        (["REPLICATE_MODEL": "acme/painter"], "REPLICATE_MODEL: no profile for \"acme/painter\" (known: \(ModelProfile.builtIn.map(\.id).joined(separator: ", ")); add one under models in the runtime config)"),
+        (["REPLICATE_MODEL": "openai/gpt-image-1"], "OPENAI_API_KEY: required by REPLICATE_MODEL openai/gpt-image-1 (the model bills through it)"),
         (["REPLICATE_BASE_URL": "api.replicate.com"], "REPLICATE_BASE_URL: must be an absolute http(s) URL"),
         (["REPLICATE_OUTPUT_HOSTS": "https://replicate.delivery/x"], "REPLICATE_OUTPUT_HOSTS: must be a comma-separated list of host names"),
         (["INTERIOR_CONFIG": "missing.json"], "INTERIOR_CONFIG: cannot read missing.json"),
@@ -102,6 +105,19 @@ struct SettingsTests {
     ])
     func badValues(environment: [String: String], message: String) async {
         #expect(await failure(environment) == message)
+    }
+
+    @Test("REPLICATE_MODEL picks a built-in profile or one of the runtime config, with the secrets it names")
+    func modelSelection() async throws {
+        let gpt = try await load(["REPLICATE_MODEL": "OpenAI/GPT-Image-1.5", "OPENAI_API_KEY": "sk-live-1"])
+        #expect(gpt.replicate.profile == .gptImage15)
+        #expect(gpt.replicate.modelSecrets["OPENAI_API_KEY"]?.value == "sk-live-1")
+        #expect(try await load(["REPLICATE_MODEL": "openai/gpt-image-1.5"]).replicate.modelSecrets.isEmpty, "optional: left out")
+        #expect(try await load(["OPENAI_API_KEY": "sk-live-1"]).replicate.modelSecrets.isEmpty, "only the secrets the model names")
+        let config = #"{"models": [{"id": "acme/painter", "images": {"field": "img", "list": false, "max": 1}, "quality": {"tiers": ["auto"]}, "output": "uri"}]}"#
+        let custom = try await load(["REPLICATE_MODEL": "acme/painter"], files: ["config/runtime.json": config])
+        #expect(custom.replicate.profile.id == "acme/painter")
+        #expect(custom.replicate.profile.supportedModes == [.redesign, .staging])
     }
 
     @Test("production refuses dev auth, the emulator, and a random storage secret")
@@ -176,7 +192,8 @@ struct SettingsTests {
     @Test("a bad runtime config names the file and the key", arguments: [
         ("{\"limits\": {\"maxVariant\": 2}}", "config/runtime.json: limits.maxVariant: unknown key"),
         ("{\"limits\": {\"maxVariants\": \"two\"}}", "config/runtime.json: limits.maxVariants: must be an integer"),
-        ("{\"defaults\": {\"aspectRatio\": \"4:3\"}}", "config/runtime.json: defaults.aspectRatio: has an invalid value"),
+        ("{\"defaults\": {\"aspectRatio\": \"7:5\"}}", "config/runtime.json: defaults.aspectRatio: has an invalid value"),
+        ("{\"models\": [{\"id\": \"acme/x\", \"quality\": {\"tiers\": [\"auto\"]}, \"output\": \"jpg\"}]}", "config/runtime.json: models[acme/x].output: has an invalid value"),
         ("{\"limits\": {\"maxVariants\": 0}}", "config/runtime.json: limits.maxVariants: must be between 1 and 10"),
         ("{\"defaultPlanId\": \"gold\"}", "config/runtime.json: defaultPlanId: \"gold\" is not one of plans"),
         ("[1, 2]", "config/runtime.json: must be an object at the top level"),

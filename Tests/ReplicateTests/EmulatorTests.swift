@@ -128,7 +128,8 @@ struct EmulatorTests {
                     #expect(file.headers.first(name: "Content-Type") == "image/png")
                     let info = try ImageProcessor.probe(file.body, maxPixels: 40_000_000)
                     #expect(info.format == .png)
-                    #expect(info.width == 1536 && info.height == 1024)
+                    // The quality tier's long edge (auto: 1024) in the asked shape.
+                    #expect(info.width == 1024 && info.height == 688)
                     bodies.append(file.body)
                 }
                 #expect(Set(bodies).count == 3, "every variant is graded differently")
@@ -142,7 +143,7 @@ struct EmulatorTests {
             let done = try await waitUntilTerminal(client(emulator), created.id)
             let file = try await TestHTTP.get(done.output[0].absoluteString)
             let info = try ImageProcessor.probe(file.body, maxPixels: 40_000_000)
-            #expect(info.width == 1024 && info.height == 1536)
+            #expect(info.width == 688 && info.height == 1024)
         }
     }
 
@@ -227,12 +228,12 @@ struct EmulatorTests {
     @Test func validatesInputLikeTheModelSchema() async throws {
         try await withEmulator { emulator in
             let url = "\(emulator.baseURL.absoluteString)/models/openai/gpt-image-1/predictions"
-            let many = (0...16).map { #""https://example.com/\#($0).png""# }.joined(separator: ",")
+            let many = (0...10).map { #""https://example.com/\#($0).png""# }.joined(separator: ",")
             let cases: [(String, String)] = [
                 (#"{"input":{"aspect_ratio":"1:1"}}"#, "prompt is required"),
                 (#"{"input":{"prompt":"   "}}"#, "prompt must not be empty"),
                 (#"{"input":{"prompt":"x","aspect_ratio":"16:9"}}"#, "aspect_ratio must be one of the following"),
-                (#"{"input":{"prompt":"x","input_images":[\#(many)]}}"#, "at most 16 items"),
+                (#"{"input":{"prompt":"x","input_images":[\#(many)]}}"#, "at most 10 items"),
                 (#"{"input":{"prompt":"x","input_images":["not a url"]}}"#, "input.input_images.0"),
                 (#"{"input":{"prompt":"x","number_of_images":0}}"#, "greater than or equal to 1"),
                 (#"{"input":{"prompt":"x","number_of_images":11}}"#, "less than or equal to 10"),
@@ -289,10 +290,12 @@ struct EmulatorTests {
                 #expect(abs(Double(info.width) / Double(info.height) - 2) < 0.05, "match_input_image keeps the input's shape")
                 #expect(info.width % 16 == 0 && info.height % 16 == 0)
 
+                // Read through the profile: one image in, as a string.
                 let strict = try await TestHTTP.send(
                     .POST, "\(base)/models/black-forest-labs/flux-kontext-pro/predictions", token: emulator.token,
-                    json: #"{"input":{"prompt":"x","input_image":"https://example.com/a.png","safety_tolerance":5}}"#)
+                    json: #"{"input":{"prompt":"x","input_image":["https://example.com/a.png"]}}"#)
                 #expect(strict.status == 422)
+                #expect(try jsonObject(strict.body)["detail"]?.stringValue == "- input.input_image: Invalid type. Expected: string\n")
             }
         }
     }

@@ -14,9 +14,10 @@ public struct ImageSize: Hashable, Sendable, CustomStringConvertible {
 
     /// The size an output is generated (by models that take a width and height) and stored
     /// at (SPEC §5, §7): the quality tier's long edge (768, 1024, 1536) on the aspect ratio's
-    /// long side, the short side in proportion, both rounded to a multiple of 16.
-    public static func target(aspectRatio: AspectRatio, quality: Quality) -> ImageSize {
-        let (w, h) = aspectRatio.components
+    /// long side, the short side in proportion, both rounded to a multiple of 16. `match`
+    /// takes the proportions of `inputSize` (square without one).
+    public static func target(aspectRatio: AspectRatio, quality: Quality, inputSize: ImageSize? = nil) -> ImageSize {
+        let (w, h) = aspectRatio.components ?? inputSize.map { ($0.width, $0.height) } ?? (1, 1)
         let long = Double(quality.longEdge)
         let short = long * Double(min(w, h)) / Double(max(w, h))
         let size = (long: roundedTo16(long), short: roundedTo16(short))

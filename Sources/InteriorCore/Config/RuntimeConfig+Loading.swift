@@ -37,7 +37,7 @@ extension RuntimeConfig {
             case .yaml: config = try YAMLDecoder().decode(RuntimeConfig.self, from: data)
             }
         } catch let error as DecodingError {
-            throw Self.configError(for: error)
+            throw Self.configError(for: error, models: object["models"] as? [Any])
         } catch {
             throw ConfigError(source, "could not be read")
         }
@@ -104,6 +104,13 @@ extension RuntimeConfig {
         if timeouts.inputSignedURLTTL < 60 {
             throw ConfigError("timeouts.inputSignedURLTTL", "must be at least 60 seconds (Replicate reads inputs through it)")
         }
+        var profileIDs = Set<String>()
+        for (index, profile) in models.enumerated() {
+            try profile.validate(key: Self.modelKey(index: index, id: profile.id))
+            if !profileIDs.insert(profile.id).inserted {
+                throw ConfigError("models[\(profile.id)]", "is declared twice")
+            }
+        }
     }
 
     private static func checkPresets(_ presets: [(id: String, label: String)], key: String) throws(ConfigError) {
@@ -128,7 +135,7 @@ extension RuntimeConfig {
     }
 
     private static let knownKeys: [String: Set<String>] = [
-        "": ["modes", "defaults", "roomTypes", "styles", "limits", "plans", "defaultPlanId", "timeouts"],
+        "": ["modes", "defaults", "roomTypes", "styles", "limits", "plans", "defaultPlanId", "timeouts", "models"],
         "defaults": ["mode", "aspectRatio", "quality", "variants"],
         "limits": ["maxVariants", "maxUploadBytes", "acceptedMimeTypes", "maxMegapixels", "minShortEdge", "maxPromptLength", "requestsPerMinute"],
         "timeouts": ["replicateRequest", "statusPoll", "stalePollThreshold", "stuckCutoff", "inputSignedURLTTL", "sweeperInterval", "reconcileAfter"],
@@ -147,10 +154,53 @@ extension RuntimeConfig {
                 throw ConfigError("\(section).\(key)", "unknown key")
             }
         }
+        guard let models = object["models"] else { return }
+        guard let list = models as? [Any] else { throw ConfigError("models", "must be a list of model profiles") }
+        for (index, entry) in list.enumerated() {
+            guard let profile = entry as? [String: Any] else { throw ConfigError("models[\(index)]", "must be an object") }
+            let key = modelKey(index: index, id: profile["id"] as? String)
+            for name in profile.keys.sorted() where !profileKeys.keys.contains(name) {
+                throw ConfigError("\(key).\(name)", "unknown key")
+            }
+            for (name, allowed) in profileKeys {
+                guard !allowed.isEmpty, let value = profile[name] else { continue }
+                let nested = value as? [String: Any] ?? [:]
+                let entries = (value as? [[String: Any]]) ?? [nested]
+                for item in entries {
+                    for field in item.keys.sorted() where !allowed.contains(field) {
+                        throw ConfigError("\(key).\(name).\(field)", "unknown key")
+                    }
+                }
+            }
+        }
     }
 
-    private static func configError(for error: DecodingError) -> ConfigError {
-        let (path, problem) = DecodingErrorText.describe(error, fallbackPath: "(top level)")
+    /// The keys of a model profile, and of each of its objects (empty: a plain value).
+    private static let profileKeys: [String: Set<String>] = [
+        "id": [], "version": [], "label": [], "promptField": [], "output": [],
+        "images": ["field", "list", "max", "required"],
+        "aspectRatio": ["field", "values", "matchValue"],
+        "outputCount": ["field", "max"],
+        "outputFormat": ["field", "value", "accepted"],
+        "quality": ["field", "tiers", "values"],
+        "constants": ["field", "value"],
+        "secrets": ["field", "from", "required"],
+    ]
+
+    /// How a configured profile is named in errors: by its id when it has a usable one.
+    static func modelKey(index: Int, id: String?) -> String {
+        guard let id, !id.isEmpty, id.count <= 100, !id.contains(where: { $0.isNewline }) else { return "models[\(index)]" }
+        return "models[\(id)]"
+    }
+
+    private static func configError(for error: DecodingError, models: [Any]?) -> ConfigError {
+        var (path, problem) = DecodingErrorText.describe(error, fallbackPath: "(top level)")
+        // "models[2].output" names the profile by its id where it has one.
+        if path.hasPrefix("models["), let close = path.firstIndex(of: "]"),
+           let index = Int(path[path.index(path.startIndex, offsetBy: 7)..<close]), let models, index < models.count {
+            let id = (models[index] as? [String: Any])?["id"] as? String
+            path = modelKey(index: index, id: id) + path[path.index(after: close)...]
+        }
         return ConfigError(path, problem)
     }
 }

@@ -39,7 +39,9 @@ public struct Plan: Codable, Equatable, Sendable {
 
 public struct GenerationDefaults: Codable, Equatable, Sendable {
     public var mode: GenerationMode = .redesign
-    public var aspectRatio: AspectRatio = .square
+    /// `match` keeps the photo's shape; a mode or model that cannot take the default gets
+    /// the first ratio it offers instead (imagine has no photo to match: 1:1).
+    public var aspectRatio: AspectRatio = .match
     public var quality: Quality = .auto
     public var variants: Int = 2
 
@@ -126,6 +128,8 @@ public struct RuntimeConfig: Codable, Equatable, Sendable {
     /// The plan of a profile with no plan, or with a plan id this config does not know.
     public var defaultPlanId = "free"
     public var timeouts = Timeouts()
+    /// Model profiles added to the built-in ones, or replacing one of the same id.
+    public var models: [ModelProfile] = []
 
     public init() {}
 
@@ -140,9 +144,25 @@ public struct RuntimeConfig: Codable, Equatable, Sendable {
         plans = try c.decodeIfPresent([Plan].self, forKey: .plans) ?? d.plans
         defaultPlanId = try c.decodeIfPresent(String.self, forKey: .defaultPlanId) ?? d.defaultPlanId
         timeouts = try c.decodeIfPresent(Timeouts.self, forKey: .timeouts) ?? d.timeouts
+        models = try c.decodeIfPresent([ModelProfile].self, forKey: .models) ?? d.models
     }
 
     // MARK: Lookups
+
+    /// Every profile `REPLICATE_MODEL` may name: the built-in ones, each replaced by a
+    /// configured profile of the same id, then the configured ones that are new.
+    public var modelProfiles: [ModelProfile] {
+        let configured = Dictionary(models.map { ($0.id, $0) }, uniquingKeysWith: { _, last in last })
+        let builtIn = ModelProfile.builtIn.map { configured[$0.id] ?? $0 }
+        let added = models.filter { profile in !ModelProfile.builtIn.contains { $0.id == profile.id } }
+        return builtIn + added
+    }
+
+    /// The profile of a model id, ignoring case and surrounding spaces.
+    public func modelProfile(named id: String) -> ModelProfile? {
+        let key = id.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
+        return modelProfiles.first { $0.id == key }
+    }
 
     /// The plan a profile is on: its own if known, else the default plan.
     public func plan(id: String?) -> Plan {

@@ -32,8 +32,10 @@ public struct GenerationRequest: Equatable, Sendable {
         PromptBuilder.build(mode: mode, roomType: roomType, style: style, userPrompt: prompt)
     }
 
-    /// The size outputs are normalised to (SPEC §5).
-    public var targetSize: ImageSize { .target(aspectRatio: aspectRatio, quality: quality) }
+    /// The size outputs are normalised to (SPEC §5); `inputSize` is the photo's, for `match`.
+    public func targetSize(inputSize: ImageSize? = nil) -> ImageSize {
+        .target(aspectRatio: aspectRatio, quality: quality, inputSize: inputSize)
+    }
 }
 
 /// The fields of `POST /api/v1/generations` as they arrived (multipart form fields or JSON),

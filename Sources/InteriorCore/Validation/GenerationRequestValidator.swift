@@ -15,8 +15,24 @@ public struct GenerationRequestValidator: Sendable {
     /// The modes a user can choose: the config's, in its order, that the model can serve.
     public var availableModes: [GenerationMode] { config.modes.filter(profile.supports) }
 
-    /// The most variants one job may ask for.
-    public var maxVariants: Int { min(config.limits.maxVariants, profile.maxOutputs) }
+    /// The most variants one job may ask for: any model can give them, one prediction per
+    /// image where it returns fewer per prediction.
+    public var maxVariants: Int { config.limits.maxVariants }
+
+    /// The aspect ratios a user may pick for `mode`, and the one a job gets when it does not say.
+    public func aspectRatios(for mode: GenerationMode) -> [AspectRatio] { profile.aspectRatios(for: mode) }
+
+    public func defaultAspectRatio(for mode: GenerationMode) -> AspectRatio {
+        let offered = aspectRatios(for: mode)
+        return offered.contains(config.defaults.aspectRatio) ? config.defaults.aspectRatio : offered.first ?? .square
+    }
+
+    /// The quality tiers a user may pick, and the one a job gets when it does not say.
+    public var qualities: [Quality] { profile.qualities }
+
+    public var defaultQuality: Quality {
+        qualities.contains(config.defaults.quality) ? config.defaults.quality : qualities.first ?? .auto
+    }
 
     /// The variants a job gets when it does not say.
     public var defaultVariants: Int { min(config.defaults.variants, maxVariants) }
@@ -25,7 +41,7 @@ public struct GenerationRequestValidator: Sendable {
         let mode = try validateMode(submission.mode)
         let roomType = try validateRoomType(submission.roomType)
         let style = try validateStyle(submission.style)
-        let aspectRatio = try validateAspectRatio(submission.aspectRatio)
+        let aspectRatio = try validateAspectRatio(submission.aspectRatio, mode: mode)
         let quality = try validateQuality(submission.quality)
         let variants = try validateVariants(submission.variants)
         let idempotencyKey = try validateIdempotencyKey(submission.idempotencyKey)
@@ -75,23 +91,29 @@ public struct GenerationRequestValidator: Sendable {
         return style
     }
 
-    private func validateAspectRatio(_ raw: String?) throws(ValidationFailure) -> AspectRatio {
-        guard let text = Self.present(raw) else { return config.defaults.aspectRatio }
-        guard let ratio = AspectRatio(rawValue: text) else {
+    private func validateAspectRatio(_ raw: String?, mode: GenerationMode) throws(ValidationFailure) -> AspectRatio {
+        guard let text = Self.present(raw) else { return defaultAspectRatio(for: mode) }
+        let offered = aspectRatios(for: mode)
+        let choices = offered.map(\.rawValue).joined(separator: ", ")
+        let ratio = AspectRatio(rawValue: text.lowercased())
+        if ratio == .match, !offered.contains(.match) {
+            throw ValidationFailure(field: "aspectRatio", message: "\(mode.rawValue) has no photo to match: choose one of \(choices).")
+        }
+        guard let ratio, offered.contains(ratio) else {
             throw ValidationFailure(
                 field: "aspectRatio",
-                message: "aspectRatio must be one of \(AspectRatio.allCases.map(\.rawValue).joined(separator: ", "))."
+                message: "aspectRatio must be one of \(choices) for \(mode.rawValue) with the current image model."
             )
         }
         return ratio
     }
 
     private func validateQuality(_ raw: String?) throws(ValidationFailure) -> Quality {
-        guard let text = Self.present(raw) else { return config.defaults.quality }
-        guard let quality = Quality(rawValue: text.lowercased()) else {
+        guard let text = Self.present(raw) else { return defaultQuality }
+        guard let quality = Quality(rawValue: text.lowercased()), qualities.contains(quality) else {
             throw ValidationFailure(
                 field: "quality",
-                message: "quality must be one of \(Quality.allCases.map(\.rawValue).joined(separator: ", "))."
+                message: "quality must be one of \(qualities.map(\.rawValue).joined(separator: ", ")) with the current image model."
             )
         }
         return quality
@@ -101,7 +123,7 @@ public struct GenerationRequestValidator: Sendable {
         if case let .text(text)? = raw, Self.present(text) == nil { return defaultVariants }
         guard let raw else { return defaultVariants }
         guard let count = raw.intValue, (1...maxVariants).contains(count) else {
-            let range = maxVariants == 1 ? "1 with the current image model" : "a whole number from 1 to \(maxVariants)"
+            let range = maxVariants == 1 ? "1" : "a whole number from 1 to \(maxVariants)"
             throw ValidationFailure(field: "variants", message: "variants must be \(range).")
         }
         return count

@@ -66,6 +66,7 @@ final class InteriorContext: Sendable {
     let validator: GenerationRequestValidator
     let inputs: InputResolver
     let assets: AssetService
+    let applier: PredictionApplier
     let inbox: InboxProcessor
     let reconciler: Reconciler
     let downloadClient: HTTPClient
@@ -109,9 +110,7 @@ final class InteriorContext: Sendable {
         guard let connection = dependencies.replicate ?? Self.liveConnection(settings) else {
             throw ConfigError("REPLICATE_API_TOKEN", "not set, and no emulator was started")
         }
-        guard let profile = ModelProfile.named(settings.replicate.model) else {
-            throw ConfigError("REPLICATE_MODEL", "no profile for \"\(settings.replicate.model)\" (known: \(ModelProfile.all.map(\.id).joined(separator: ", ")))")
-        }
+        let profile = settings.replicate.profile
         let replicate = try ReplicateGateway(connection: connection, settings: settings, profile: profile,
                                              httpClient: app.http.client.shared, metrics: metrics,
                                              now: dependencies.now, logger: logger)
@@ -142,9 +141,11 @@ final class InteriorContext: Sendable {
         let database: @Sendable () -> any Database = { app.db }
         let applier = PredictionApplier(db: app.db, assets: assets, metrics: metrics, now: dependencies.now,
                                         makeID: dependencies.makeID, logger: logger)
+        self.applier = applier
         let inbox = InboxProcessor(database: database, applier: applier, metrics: metrics, now: dependencies.now, logger: logger)
         self.inbox = inbox
-        self.reconciler = Reconciler(database: database, replicate: replicate, inbox: inbox, timeouts: settings.runtime.timeouts,
+        self.reconciler = Reconciler(database: database, replicate: replicate, inbox: inbox, applier: applier,
+                                     timeouts: settings.runtime.timeouts,
                                      metrics: metrics, now: dependencies.now, makeID: dependencies.makeID, logger: logger)
     }
 

@@ -3,11 +3,22 @@ import Vapor
 
 /// `GET /api/v1/config`: what a UI needs to draw the create form.
 enum ConfigController {
+    /// A mode and what the configured model really offers in it.
     struct Mode: Content {
         let id: String
         let label: String
         let inputImages: Int
         let requiresPrompt: Bool
+        /// `match` (same as the photo) first for photo modes, then the model's fixed ratios.
+        let aspectRatios: [String]
+        let defaultAspectRatio: String
+        let qualities: [String]
+        let maxVariants: Int
+    }
+
+    struct Model: Content {
+        let id: String
+        let label: String
     }
 
     struct Style: Content {
@@ -42,6 +53,7 @@ enum ConfigController {
         let limits: Limits
         let authMode: String
         let replicate: String
+        let model: Model
     }
 
     static func modeLabel(_ mode: GenerationMode) -> String {
@@ -63,20 +75,25 @@ enum ConfigController {
         let defaultMode = modes.contains(runtime.defaults.mode) ? runtime.defaults.mode : modes.first ?? runtime.defaults.mode
         let authMode: String = if case .dev = settings.auth { "dev" } else { "supabase" }
         return Envelope(PublicConfig(
-            modes: modes.map {
-                Mode(id: $0.rawValue, label: modeLabel($0), inputImages: $0.inputImageCount, requiresPrompt: $0.requiresPrompt)
+            modes: modes.map { mode in
+                Mode(id: mode.rawValue, label: modeLabel(mode), inputImages: mode.inputImageCount, requiresPrompt: mode.requiresPrompt,
+                     aspectRatios: validator.aspectRatios(for: mode).map(\.rawValue),
+                     defaultAspectRatio: validator.defaultAspectRatio(for: mode).rawValue,
+                     qualities: validator.qualities.map(\.rawValue), maxVariants: validator.maxVariants)
             },
             roomTypes: runtime.roomTypes,
             styles: runtime.styles.map { Style(id: $0.id, label: $0.label) },
-            aspectRatios: AspectRatio.allCases.map(\.rawValue),
-            qualities: Quality.allCases.map(\.rawValue),
-            defaults: Defaults(mode: defaultMode.rawValue, aspectRatio: runtime.defaults.aspectRatio.rawValue,
-                               quality: runtime.defaults.quality.rawValue, variants: validator.defaultVariants),
+            // Every ratio and tier some mode offers (each mode lists its own).
+            aspectRatios: AspectRatio.allCases.filter { ratio in modes.contains { validator.aspectRatios(for: $0).contains(ratio) } }.map(\.rawValue),
+            qualities: validator.qualities.map(\.rawValue),
+            defaults: Defaults(mode: defaultMode.rawValue, aspectRatio: validator.defaultAspectRatio(for: defaultMode).rawValue,
+                               quality: validator.defaultQuality.rawValue, variants: validator.defaultVariants),
             limits: Limits(maxVariants: validator.maxVariants, maxUploadBytes: runtime.limits.maxUploadBytes,
                            acceptedMimeTypes: runtime.limits.acceptedMimeTypes, maxMegapixels: runtime.limits.maxMegapixels,
                            minShortEdge: runtime.limits.minShortEdge, maxPromptLength: runtime.limits.maxPromptLength,
                            requestsPerMinute: runtime.limits.requestsPerMinute),
             authMode: authMode,
-            replicate: settings.replicate.usesEmulator ? "emulator" : "live"))
+            replicate: settings.replicate.usesEmulator ? "emulator" : "live",
+            model: Model(id: validator.profile.id, label: validator.profile.label)))
     }
 }

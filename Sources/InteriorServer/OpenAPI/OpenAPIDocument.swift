@@ -990,7 +990,11 @@ enum OpenAPIDocument {
         "enum": ["starting", "processing", "succeeded", "failed", "canceled"],
         "description": "starting and processing are in flight; the others are terminal. A job whose images are still being stored is shown as processing."
       },
-      "AspectRatio": {"type": "string", "enum": ["1:1", "3:2", "2:3"]},
+      "AspectRatio": {
+        "type": "string",
+        "enum": ["match", "1:1", "3:2", "2:3", "4:3", "3:4", "5:4", "4:5", "16:9", "9:16", "21:9"],
+        "description": "`match` keeps the input photo's proportions (photo modes only); the others are fixed shapes. Which ones a mode offers depends on the image model: see `modes[].aspectRatios` in `GET /api/v1/config`."
+      },
       "Quality": {
         "type": "string",
         "enum": ["auto", "low", "medium", "high"],
@@ -1046,8 +1050,8 @@ enum OpenAPIDocument {
       },
       "ConfigMode": {
         "type": "object",
-        "description": "A mode the runtime config offers.",
-        "required": ["id", "label", "inputImages", "requiresPrompt"],
+        "description": "A mode the runtime config offers and the image model can serve, with what the model really supports in it.",
+        "required": ["id", "label", "inputImages", "requiresPrompt", "aspectRatios", "defaultAspectRatio", "qualities", "maxVariants"],
         "properties": {
           "id": {"$ref": "#/components/schemas/GenerationMode"},
           "label": {"type": "string", "description": "e.g. Virtual staging"},
@@ -1057,7 +1061,29 @@ enum OpenAPIDocument {
             "minimum": 0,
             "maximum": 2
           },
-          "requiresPrompt": {"type": "boolean"}
+          "requiresPrompt": {"type": "boolean"},
+          "aspectRatios": {
+            "type": "array",
+            "items": {"$ref": "#/components/schemas/AspectRatio"},
+            "description": "`match` (same as the photo) first for photo modes, then the model's fixed ratios."
+          },
+          "defaultAspectRatio": {"$ref": "#/components/schemas/AspectRatio"},
+          "qualities": {"type": "array", "items": {"$ref": "#/components/schemas/Quality"}},
+          "maxVariants": {
+            "type": "integer",
+            "description": "The most variants a job may ask for (one prediction per image on models that return one).",
+            "minimum": 1,
+            "maximum": 10
+          }
+        }
+      },
+      "ConfigModel": {
+        "type": "object",
+        "description": "The image model the server calls (`REPLICATE_MODEL`).",
+        "required": ["id", "label"],
+        "properties": {
+          "id": {"type": "string", "description": "owner/name, e.g. google/nano-banana"},
+          "label": {"type": "string"}
         }
       },
       "ConfigStyle": {
@@ -1095,7 +1121,7 @@ enum OpenAPIDocument {
         "properties": {
           "maxVariants": {
             "type": "integer",
-            "description": "The most variants a job may ask for: the runtime config's limit, capped by what the image model can return.",
+            "description": "The most variants a job may ask for: the runtime config's limit (models that return fewer images per prediction run one prediction per missing variant).",
             "minimum": 1,
             "maximum": 10
           },
@@ -1123,14 +1149,19 @@ enum OpenAPIDocument {
           "defaults",
           "limits",
           "authMode",
-          "replicate"
+          "replicate",
+          "model"
         ],
         "properties": {
           "modes": {"type": "array", "items": {"$ref": "#/components/schemas/ConfigMode"}},
           "roomTypes": {"type": "array", "items": {"$ref": "#/components/schemas/Preset"}},
           "styles": {"type": "array", "items": {"$ref": "#/components/schemas/ConfigStyle"}},
-          "aspectRatios": {"type": "array", "items": {"$ref": "#/components/schemas/AspectRatio"}},
-          "qualities": {"type": "array", "items": {"$ref": "#/components/schemas/Quality"}},
+          "aspectRatios": {
+            "type": "array",
+            "items": {"$ref": "#/components/schemas/AspectRatio"},
+            "description": "Every ratio some mode offers; each mode lists its own."
+          },
+          "qualities": {"type": "array", "items": {"$ref": "#/components/schemas/Quality"}, "description": "The tiers the image model can honour."},
           "defaults": {"$ref": "#/components/schemas/ConfigDefaults"},
           "limits": {"$ref": "#/components/schemas/ConfigLimits"},
           "authMode": {
@@ -1138,7 +1169,8 @@ enum OpenAPIDocument {
             "enum": ["dev", "supabase"],
             "description": "dev: tokens come from `interior token`."
           },
-          "replicate": {"type": "string", "enum": ["live", "emulator"]}
+          "replicate": {"type": "string", "enum": ["live", "emulator"]},
+          "model": {"$ref": "#/components/schemas/ConfigModel"}
         }
       },
       "PublicConfigEnvelope": {
@@ -1325,7 +1357,7 @@ enum OpenAPIDocument {
             "description": "A room type id or label (see `GET /api/v1/config`). Default: the first room type."
           },
           "style": {"type": "string", "description": "A style id or label. Default: the first style."},
-          "aspectRatio": {"$ref": "#/components/schemas/AspectRatio", "description": "Default from config (1:1)."},
+          "aspectRatio": {"$ref": "#/components/schemas/AspectRatio", "description": "Default: `match` for photo modes (the config's default), the first ratio the model offers for imagine."},
           "quality": {"$ref": "#/components/schemas/Quality", "description": "Default from config (auto)."},
           "idempotencyKey": {
             "type": "string",
@@ -1367,7 +1399,7 @@ enum OpenAPIDocument {
             "description": "A room type id or label (see `GET /api/v1/config`). Default: the first room type."
           },
           "style": {"type": "string", "description": "A style id or label. Default: the first style."},
-          "aspectRatio": {"$ref": "#/components/schemas/AspectRatio", "description": "Default from config (1:1)."},
+          "aspectRatio": {"$ref": "#/components/schemas/AspectRatio", "description": "Default: `match` for photo modes (the config's default), the first ratio the model offers for imagine."},
           "quality": {"$ref": "#/components/schemas/Quality", "description": "Default from config (auto)."},
           "idempotencyKey": {
             "type": "string",

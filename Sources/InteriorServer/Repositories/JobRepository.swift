@@ -57,10 +57,10 @@ struct JobRepository {
 
     // MARK: Submit
 
-    /// Inserts a new in-flight job and its debit in one transaction. The insert *is* the
+    /// Inserts a new in-flight job, its planned predictions and its debit in one transaction. The insert *is* the
     /// one-in-flight lock: a concurrent or existing in-flight job of the owner makes it fail
     /// in the database, and then nothing is charged.
-    func insertWithDebit(_ job: JobRow, debitId: UUID) async throws -> JobInsertOutcome {
+    func insertWithDebit(_ job: JobRow, predictions: [PredictionRow], debitId: UUID) async throws -> JobInsertOutcome {
         precondition(job.status.isInFlight, "a new job starts in flight")
         do {
             try await db.transaction { transaction in
@@ -68,6 +68,7 @@ struct JobRepository {
                 try await sql.insert(into: "generation_jobs")
                     .model(job, keyEncodingStrategy: .convertToSnakeCase, nilEncodingStrategy: .asNil)
                     .run()
+                try await PredictionRepository.insert(predictions, on: sql)
                 try await UsageRepository(sql: sql).record(
                     .debit, id: debitId, owner: job.ownerId, job: job.id, reason: "generation submitted", now: job.createdAt)
             }
@@ -79,22 +80,6 @@ struct JobRepository {
             default: throw error
             }
         }
-    }
-
-    /// Records the prediction Replicate created. A webhook that arrived first may have
-    /// attached the same id already; the status only moves forward.
-    @discardableResult
-    func attachPrediction(job: UUID, predictionId: String, status: JobStatus, now: Date) async throws -> Bool {
-        let rows = try await sql.update("generation_jobs")
-            .set("prediction_id", to: SQLBind(predictionId))
-            .set("status", to: status == .processing ? SQLBind(JobStatus.processing.rawValue) : SQLColumn("status"))
-            .set("updated_at", to: SQLBind(now))
-            .where("id", .equal, SQLBind(job))
-            .where(SQLColumn("status"), .in, SQLGroupExpression(SQLList(Self.inFlight)))
-            .where { $0.where("prediction_id", .is, SQLLiteral.null).orWhere("prediction_id", .equal, SQLBind(predictionId)) }
-            .returning("id")
-            .all()
-        return !rows.isEmpty
     }
 
     // MARK: Transitions
@@ -145,7 +130,7 @@ struct JobRepository {
     }
 
     /// Stores a success: the render and its variants, the job `succeeded`, and — if the job
-    /// had been refunded (failed by timeout, then a late webhook) — a `redebit`, all in one
+    /// had been refunded (failed by the stuck timeout, then a late success) — a `redebit`, all in one
     /// transaction. A job that already has its render is left alone, so two workers applying
     /// the same success produce one render. Canceled jobs stay canceled.
     /// - Returns: whether this call stored the render.
@@ -168,7 +153,7 @@ struct JobRepository {
                 .set("completed_at", to: SQLBind(now))
                 .set("updated_at", to: SQLBind(now))
                 .where("id", .equal, SQLBind(job))
-                .where(SQLColumn("status"), .in, SQLGroupExpression(SQLList((JobStatus.inFlight + [.failed]).map { SQLBind($0.rawValue) })))
+                .where(SQLRaw("(status IN ('starting', 'processing') OR (status = 'failed' AND error_code = 'TIMEOUT'))"))
                 .returning("owner_id")
                 .first(decoding: Owner.self, keyDecodingStrategy: .convertFromSnakeCase)
             guard let owner = updated?.ownerId else { return false }

@@ -29,21 +29,21 @@ struct AssetService: Sendable {
     let metrics: InteriorMetrics
     let logger: Logger
 
-    /// Stores every output (in parallel, bounded by the image limiter) and returns the rows
-    /// to record. Nothing is recorded here: the caller does that in one transaction.
-    func store(outputs: [URL], job: JobRow, renderId: UUID, now: Date, makeID: @Sendable () -> UUID) async throws(Failure) -> [VariantRow] {
+    /// Stores every output of one prediction (in parallel, bounded by the image limiter) under
+    /// the variant slots from `firstSlot` on, and returns what was stored. Nothing is recorded
+    /// here: the caller records it.
+    func store(outputs: [URL], job: JobRow, renderId: UUID, firstSlot: Int) async throws(Failure) -> [StoredOutput] {
         let longEdge = job.quality.longEdge
-        let ids = outputs.map { _ in makeID() }
         do {
-            return try await withThrowingTaskGroup(of: VariantRow.self) { group in
+            return try await withThrowingTaskGroup(of: StoredOutput.self) { group in
                 for (index, url) in outputs.enumerated() {
                     group.addTask {
-                        try await storeOne(url, index: index, id: ids[index], job: job, renderId: renderId, longEdge: longEdge, now: now)
+                        try await storeOne(url, slot: firstSlot + index, renderId: renderId, longEdge: longEdge)
                     }
                 }
-                var rows: [VariantRow] = []
-                for try await row in group { rows.append(row) }
-                return rows.sorted { $0.idx < $1.idx }
+                var stored: [StoredOutput] = []
+                for try await output in group { stored.append(output) }
+                return stored.sorted { $0.slot < $1.slot }
             }
         } catch let failure as Failure {
             throw failure
@@ -52,7 +52,7 @@ struct AssetService: Sendable {
         }
     }
 
-    private func storeOne(_ url: URL, index: Int, id: UUID, job: JobRow, renderId: UUID, longEdge: Int, now: Date) async throws -> VariantRow {
+    private func storeOne(_ url: URL, slot: Int, renderId: UUID, longEdge: Int) async throws -> StoredOutput {
         let started = ContinuousClock.now
         let bytes: Data
         do {
@@ -66,27 +66,32 @@ struct AssetService: Sendable {
         do {
             rendered = try await images.renderOutput(bytes, longEdge: longEdge, maxPixels: maxPixels)
         } catch {
-            throw Failure.unusable("output \(index) is not a usable image: \(error)")
+            throw Failure.unusable("output \(slot) is not a usable image: \(error)")
         }
-        let imagePath = StoragePaths.output(render: renderId, index: index)
-        let thumbPath = StoragePaths.thumbnail(render: renderId, index: index)
+        let imagePath = StoragePaths.output(render: renderId, index: slot)
+        let thumbPath = StoragePaths.thumbnail(render: renderId, index: slot)
         do {
             try await store.put(bucket: bucket, path: imagePath, data: rendered.image.data, contentType: "image/webp")
             try await store.put(bucket: bucket, path: thumbPath, data: rendered.thumbnail.data, contentType: "image/webp")
         } catch {
-            throw Failure.temporary("storing output \(index) failed: \(error)")
+            throw Failure.temporary("storing output \(slot) failed: \(error)")
         }
         metrics.imagePipeline(ContinuousClock.now - started)
-        return VariantRow(id: id, renderId: renderId, ownerId: job.ownerId, idx: index, imagePath: imagePath,
-                          thumbPath: thumbPath, width: rendered.image.width, height: rendered.image.height,
-                          bytes: rendered.image.data.count, createdAt: now)
+        return StoredOutput(slot: slot, imagePath: imagePath, thumbPath: thumbPath, width: rendered.image.width,
+                            height: rendered.image.height, bytes: rendered.image.data.count)
     }
 
     /// Removes a render's objects (its URLs stop working). Deleting what is already gone is fine.
     func delete(variants: [VariantRow]) async throws {
-        for variant in variants {
-            try await store.delete(bucket: bucket, path: variant.imagePath)
-            try await store.delete(bucket: bucket, path: variant.thumbPath)
-        }
+        try await delete(paths: variants.flatMap { [$0.imagePath, $0.thumbPath] })
+    }
+
+    /// Removes stored outputs no render takes.
+    func delete(_ outputs: [StoredOutput]) async throws {
+        try await delete(paths: outputs.flatMap { [$0.imagePath, $0.thumbPath] })
+    }
+
+    private func delete(paths: [String]) async throws {
+        for path in paths { try await store.delete(bucket: bucket, path: path) }
     }
 }

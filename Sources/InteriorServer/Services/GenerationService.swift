@@ -50,7 +50,8 @@ struct GenerationService: Sendable {
                            details: ["planId": plan.id, "periodEnd": ISO8601DateFormatter().string(from: usage.period.end)])
         }
 
-        // 4. The job and its debit, in one transaction; the insert is the in-flight lock.
+        // 4. The job, its planned predictions and its debit, in one transaction; the insert is
+        //    the in-flight lock.
         let jobId = context.dependencies.makeID()
         var uploads: [(path: String, image: EncodedImage)] = []
         var inputPaths: [String] = []
@@ -70,10 +71,11 @@ struct GenerationService: Sendable {
             aspectRatio: request.aspectRatio, quality: request.quality, variants: request.variants,
             prompt: request.prompt, finalPrompt: request.finalPrompt,
             input1Path: inputPaths.first, input2Path: inputPaths.dropFirst().first,
-            model: context.replicate.profile.id, predictionId: nil, status: .starting, errorCode: nil, error: nil,
+            model: profile.id, predictionId: nil, status: .starting, errorCode: nil, error: nil,
             idempotencyKey: request.idempotencyKey, requestFingerprint: fingerprint,
             createdAt: createdAt, updatedAt: createdAt, lastPolledAt: nil, completedAt: nil)
-        switch try await jobs.insertWithDebit(job, debitId: context.dependencies.makeID()) {
+        let planned = plannedPredictions(job: jobId, variants: request.variants, at: createdAt)
+        switch try await jobs.insertWithDebit(job, predictions: planned, debitId: context.dependencies.makeID()) {
         case .inserted:
             break
         case .ownerHasJobInFlight:
@@ -87,7 +89,7 @@ struct GenerationService: Sendable {
         }
         TransitionLog.log(logger, job: job.id, prediction: nil, from: nil, to: .starting, since: createdAt, now: createdAt)
 
-        // 5. Store the uploads privately; 6. build the input and create the prediction.
+        // 5. Store the uploads privately and sign the URLs Replicate reads them through.
         let signedURLs: [String]
         do {
             for upload in uploads {
@@ -104,33 +106,39 @@ struct GenerationService: Sendable {
             throw APIError.internalError
         }
 
-        let prediction: Prediction
-        do {
-            let input = try context.replicate.profile.input(
-                for: request, prompt: request.finalPrompt, inputImageURLs: signedURLs,
-                openAIAPIKey: context.replicate.openAIKey?.value)
-            prediction = try await context.replicate.client.createPrediction(
-                model: context.replicate.profile.id, input: input, webhook: webhookURL(job: job.id),
-                webhookEventsFilter: [.start, .completed])
-        } catch {
-            logger.warning("creating the prediction failed", metadata: ["jobId": "\(job.id.apiString)", "error": "\(error)"])
+        // 6. Create the predictions, side by side; 7. attach each as Replicate answers.
+        let creates = PredictionCreator(context: context, db: db, logger: logger, now: context.dependencies.now)
+        let inputSize = inputs.first?.size
+        let created = await creates.createAll(planned, job: job) { row throws(ModelInputError) in
+            try profile.input(for: request, prompt: request.finalPrompt, inputImageURLs: signedURLs, inputSize: inputSize,
+                              outputs: row.outputs, secrets: context.replicate.secrets)
+        }
+        guard created > 0 else {
             try await failSubmit(job, code: "UPSTREAM_ERROR",
                                  message: "The image service could not start this generation. You have not been charged — please try again.")
             throw APIError(.upstreamError, "The image service could not start this generation. You have not been charged — please try again.")
         }
-
-        // 7. Attach the prediction. What it already says (a fast model may have finished)
-        //    goes through the inbox like every other status report.
-        let status: JobStatus = prediction.status == .processing ? .processing : .starting
-        try await jobs.attachPrediction(job: job.id, predictionId: prediction.id, status: status, now: now)
-        job.predictionId = prediction.id
-        job.status = status
-        if prediction.status.isTerminal {
-            try await context.inbox.recordForWorkers(prediction, job: job.id, source: .poll)
-        }
+        // Some creates failed: the job goes on with the others; `settle` decides as they end.
+        if created < planned.count { try await context.applier.settle(job: job.id) }
         context.metrics.jobSubmitted(mode: job.mode)
         context.metrics.submitLatency(ContinuousClock.now - started)
+        // 8. What the job is now (a cancel may have won meanwhile).
+        job = try await jobs.find(id: job.id) ?? job
         return .created(job)
+    }
+
+    private var profile: ModelProfile { context.replicate.profile }
+
+    /// The rows of a job's predictions: as many as the model needs for `variants`, each
+    /// filling its own variant slots.
+    private func plannedPredictions(job: UUID, variants: Int, at time: Date) -> [PredictionRow] {
+        var slot = 0
+        return profile.outputsPerPrediction(variants: variants).enumerated().map { index, outputs in
+            defer { slot += outputs }
+            return PredictionRow(id: context.dependencies.makeID(), jobId: job, idx: index, predictionId: nil, status: .starting,
+                                 firstSlot: slot, outputs: outputs, stored: nil, errorCode: nil, error: nil,
+                                 createdAt: time, updatedAt: time, completedAt: nil)
+        }
     }
 
     /// Ends a job whose submit failed after the lock: failed and refunded in one transaction,
@@ -181,37 +189,35 @@ struct GenerationService: Sendable {
         return InputResolver.sha256(Data(canonical.utf8))
     }
 
-    private func webhookURL(job: UUID) -> URL {
-        URL(string: settings.publicBaseURL.absoluteString + "/api/v1/webhooks/replicate?job=" + job.apiString)!
-    }
-
     // MARK: - Status (SPEC §8.2)
 
-    /// The owner's job, after polling Replicate when the job looks stale. Failures of the
-    /// poll are logged, not returned: the job as stored is still the truth.
+    /// The owner's job, after polling Replicate for its running predictions when the job looks
+    /// stale. Failures of the poll are logged, not returned: the job as stored is still the truth.
     func status(user: AuthenticatedUser, jobId: UUID) async throws -> (JobRow, RenderWithVariants?) {
         guard var job = try await jobs.find(id: jobId, owner: user.id) else { throw APIError.notFound }
-        if job.status.isInFlight, let predictionId = job.predictionId,
+        if job.status.isInFlight,
            try await jobs.claimPoll(job: job.id, now: now, staleAfter: settings.runtime.timeouts.stalePollThreshold) {
-            do {
-                let prediction = try await context.replicate.pollClient.getPrediction(id: predictionId)
-                let changed = (prediction.status == .processing && job.status == .starting) || prediction.status.isTerminal
-                if changed {
-                    if prediction.status == .succeeded {
-                        // Storing the images takes downloads: the workers do it; until then the job shows processing.
-                        try await context.inbox.recordForWorkers(prediction, job: job.id, source: .poll)
-                    } else {
-                        // No I/O needed: applied at once, through the inbox's one code path.
-                        try await context.inbox.recordAndApply(prediction, job: job.id, source: .poll)
-                    }
+            let rows = try await PredictionRepository(db: db).rows(job: job.id).filter { $0.isRunning && $0.predictionId != nil }
+            let id = job.id
+            await withTaskGroup(of: Void.self) { group in
+                for row in rows {
+                    group.addTask { await self.poll(row, job: id) }
                 }
-            } catch {
-                logger.notice("status poll failed", metadata: ["jobId": "\(job.id.apiString)", "error": "\(error)"])
             }
             job = try await jobs.find(id: jobId, owner: user.id) ?? job
         }
         let render = job.status == .succeeded ? try await RenderRepository(sql: sql).find(job: job.id) : nil
         return (job, render)
+    }
+
+    private func poll(_ row: PredictionRow, job: UUID) async {
+        guard let predictionId = row.predictionId else { return }
+        do {
+            let prediction = try await context.replicate.pollClient.getPrediction(id: predictionId)
+            try await context.inbox.report(prediction, row: row, job: job, source: .poll, downloadsInline: false)
+        } catch {
+            logger.notice("status poll failed", metadata: ["jobId": "\(job.apiString)", "predictionId": "\(predictionId)", "error": "\(error)"])
+        }
     }
 
     func list(user: AuthenticatedUser, cursor: PageCursor?, limit: Int) async throws -> Page<JobRow> {
@@ -220,19 +226,13 @@ struct GenerationService: Sendable {
 
     // MARK: - Cancel and retry (SPEC §8.5)
 
-    /// Cancels an in-flight job: at Replicate (best effort), then here with its refund.
+    /// Cancels an in-flight job: here with its refund, then every running prediction at
+    /// Replicate (best effort). Images a prediction stored meanwhile are removed by `settle`,
+    /// which every later piece of news runs too, so a canceled job's outputs never stay reachable.
     func cancel(user: AuthenticatedUser, jobId: UUID) async throws -> JobRow {
         guard let job = try await jobs.find(id: jobId, owner: user.id) else { throw APIError.notFound }
         guard job.status.isInFlight else {
             throw APIError(.invalidState, "Only a generation in progress can be canceled.")
-        }
-        if let predictionId = job.predictionId {
-            do {
-                _ = try await context.replicate.client.cancelPrediction(id: predictionId)
-            } catch {
-                logger.warning("cancel at Replicate failed; canceling here anyway",
-                               metadata: ["jobId": "\(job.id.apiString)", "error": "\(error)"])
-            }
         }
         let ended = try await jobs.finishUnsuccessfully(
             job: job.id, status: .canceled, errorCode: "CANCELED",
@@ -240,6 +240,22 @@ struct GenerationService: Sendable {
         if ended {
             context.metrics.jobFailed(mode: job.mode, code: "CANCELED")
             TransitionLog.log(logger, job: job.id, prediction: job.predictionId, from: job.status, to: .canceled, since: job.updatedAt, now: now)
+            let running = try await PredictionRepository(db: db).rows(job: job.id).filter(\.isRunning).compactMap(\.predictionId)
+            await withTaskGroup(of: Void.self) { group in
+                for predictionId in running {
+                    group.addTask {
+                        do {
+                            let prediction = try await context.replicate.client.cancelPrediction(id: predictionId)
+                            try await context.inbox.recordAndApply(prediction, job: job.id, source: .poll)
+                        } catch {
+                            logger.warning("cancel at Replicate failed", metadata: [
+                                "jobId": "\(job.id.apiString)", "predictionId": "\(predictionId)", "error": "\(error)",
+                            ])
+                        }
+                    }
+                }
+            }
+            try await context.applier.settle(job: job.id)
         }
         return try await jobs.find(id: jobId, owner: user.id) ?? job
     }

@@ -80,6 +80,31 @@ final class InboxProcessor: Sendable {
         return recorded
     }
 
+    /// What a poll of Replicate learnt about one prediction of a job (the status endpoint,
+    /// the reconciler): news goes through the inbox and is applied at once — except a success
+    /// polled on a request's path (`downloadsInline` false), which goes to the workers, since
+    /// storing it takes downloads. The same status again is no news, except a success still
+    /// waiting for its images, whose dead event is re-armed.
+    func report(_ prediction: Prediction, row: PredictionRow, job: UUID, source: EventSource, downloadsInline: Bool) async throws {
+        switch prediction.status {
+        case .starting:
+            return
+        case .processing:
+            guard row.status == .starting else { return }
+            try await recordAndApply(prediction, job: job, source: source)
+        case .succeeded:
+            guard row.isRunning || row.awaitsStorage || row.timedOut else { return }
+            if downloadsInline {
+                try await recordAndApply(prediction, job: job, source: source)
+            } else {
+                try await recordForWorkers(prediction, job: job, source: source)
+            }
+        case .failed, .aborted, .canceled:
+            guard row.isRunning || row.awaitsStorage else { return }
+            try await recordAndApply(prediction, job: job, source: source)
+        }
+    }
+
     private func recordSynthetic(_ prediction: Prediction, job: UUID, source: EventSource, claimed: Bool) async throws -> InboxEvent? {
         let time = now()
         let payload = try JSONEncoder().encode(prediction)
@@ -159,24 +184,26 @@ final class InboxProcessor: Sendable {
                                        nextAttemptAt: now(), dead: true, now: now())
             return .dead
         }
-        let jobs = JobRepository(db: database())
-        var job: JobRow?
-        if let jobId = event.jobId { job = try await jobs.find(id: jobId) }
-        if job == nil { job = try await jobs.find(predictionId: prediction.id) }
-        guard let job else {
+        let db = database()
+        let row = try await PredictionRepository(db: db).find(predictionId: prediction.id)
+        guard let jobId = row?.jobId ?? event.jobId, let job = try await JobRepository(db: db).find(id: jobId) else {
             try await done(event, note: "no job for this prediction")
             return .done
         }
-        guard let attached = job.predictionId else {
-            // The query string of a webhook is not signed, so an event may only act on a job
-            // whose prediction it is; the submit attaches the id moments after the create.
-            throw PredictionApplier.NotYet(description: "the job has no prediction attached yet")
-        }
-        guard attached == prediction.id else {
+        guard let row else {
+            // The query string of a webhook is not signed, so an event acts only on a
+            // prediction recorded as the job's; the submit records it moments after the create.
+            if try await PredictionRepository(db: db).rows(job: job.id).contains(where: { $0.predictionId == nil && $0.isRunning }) {
+                throw PredictionApplier.NotYet(description: "the job's predictions are still being created")
+            }
             try await done(event, note: "the prediction is not this job's")
             return .done
         }
-        try await applier.apply(prediction, to: job)
+        if let named = event.jobId, named != row.jobId {
+            try await done(event, note: "the prediction is not this job's")
+            return .done
+        }
+        try await applier.apply(prediction, to: job, row: row)
         try await done(event, note: nil)
         return .done
     }

@@ -16,6 +16,8 @@ struct InputImage: Sendable {
     let source: Source
     /// What identifies the input in the request fingerprint.
     let digest: String
+    /// Its size as Replicate sees it (after normalising), for `match` on models that need a ratio.
+    let size: ImageSize
 }
 
 /// Turns the files or URLs of a submit into `InputImage`s, refusing anything that is not a
@@ -46,8 +48,9 @@ struct InputResolver: Sendable {
     func stored(path: String, slot: String) async throws -> InputImage? {
         do {
             let object = try await store.get(bucket: settings.privateBucket, path: path)
-            _ = try ImageProcessor.probe(object.data, maxPixels: settings.runtime.limits.maxPixels)
-            return InputImage(slot: slot, source: .stored(path: path), digest: "stored:\(path)")
+            let info = try ImageProcessor.probe(object.data, maxPixels: settings.runtime.limits.maxPixels)
+            return InputImage(slot: slot, source: .stored(path: path), digest: "stored:\(path)",
+                              size: ImageSize(width: info.width, height: info.height))
         } catch StorageError.notFound {
             return nil
         } catch is ImagingError {
@@ -77,7 +80,8 @@ struct InputResolver: Sendable {
         } catch {
             throw APIError.validation(field: slot, "\(slot) could not be read as an image; it may be damaged.")
         }
-        return InputImage(slot: slot, source: .upload(normalised), digest: "sha256:" + Self.sha256(data))
+        return InputImage(slot: slot, source: .upload(normalised), digest: "sha256:" + Self.sha256(data),
+                          size: ImageSize(width: normalised.width, height: normalised.height))
     }
 
     private static func unsupported(_ slot: String) -> APIError {

@@ -18,6 +18,7 @@ struct Reconciler: Sendable {
     let database: @Sendable () -> any Database
     let replicate: ReplicateGateway
     let inbox: InboxProcessor
+    let applier: PredictionApplier
     let timeouts: Timeouts
     let metrics: InteriorMetrics
     let now: @Sendable () -> Date
@@ -29,45 +30,81 @@ struct Reconciler: Sendable {
     @discardableResult
     func sweep(batch: Int = 100) async throws -> Report {
         var report = Report()
-        let jobs = JobRepository(db: database())
+        let db = database()
+        let jobs = JobRepository(db: db)
+        let predictions = PredictionRepository(db: db)
         let start = now()
         let stale = try await jobs.inFlight(updatedBefore: start.addingTimeInterval(-timeouts.reconcileAfter), limit: batch)
         for job in stale {
-            if let predictionId = job.predictionId {
+            let rows = try await predictions.rows(job: job.id)
+            for row in rows where row.isRunning || row.awaitsStorage {
+                guard row.predictionId != nil else { continue }
                 report.polled += 1
-                await reconcile(job, predictionId: predictionId)
+                await reconcile(row, job: job.id)
             }
             let stuckBefore = now().addingTimeInterval(-timeouts.stuckCutoff)
             guard job.createdAt < stuckBefore else { continue }
-            // Polled once more above; whatever it could not finish is stopped now.
-            let ended = try await jobs.finishUnsuccessfully(
-                job: job.id, status: .failed, errorCode: "TIMEOUT", message: Self.timeoutMessage,
-                now: now(), refundId: makeID(), createdBefore: stuckBefore)
-            guard ended else { continue }
-            report.timedOut += 1
-            metrics.sweeperTimeout()
-            metrics.jobFailed(mode: job.mode, code: "TIMEOUT")
-            TransitionLog.log(logger, job: job.id, prediction: job.predictionId, from: job.status, to: .failed, since: job.updatedAt, now: now())
-            if let predictionId = job.predictionId {
-                do {
-                    _ = try await replicate.client.cancelPrediction(id: predictionId)
-                } catch {
-                    logger.notice("cancel of a timed-out prediction failed", metadata: ["jobId": "\(job.id.apiString)", "error": "\(error)"])
-                }
-            }
+            if try await stop(job, stuckBefore: stuckBefore) { report.timedOut += 1 }
+        }
+        // Successes whose images could not be stored before the cutoff (a long storage
+        // outage) are still Replicate's for an hour: ask again, which re-arms a dead event.
+        let pending = try await predictions.awaitingStorage(since: start.addingTimeInterval(-3600), limit: batch)
+        for row in pending where !stale.contains(where: { $0.id == row.jobId }) {
+            report.polled += 1
+            await reconcile(row, job: row.jobId)
         }
         return report
     }
 
-    /// Polls Replicate for the job; news goes through the inbox and is applied right away.
-    private func reconcile(_ job: JobRow, predictionId: String) async {
+    /// Gives up on a job past the stuck cutoff (polled once more above). When some of its
+    /// predictions stored images and none is still being stored, the running ones are stopped
+    /// and the job succeeds with what came. Otherwise the job fails with `TIMEOUT` and is
+    /// refunded first — so whoever settles it meanwhile finds it decided — and then its running
+    /// predictions are stopped, here and (best effort) at Replicate; a success still being
+    /// stored can turn it into a success later.
+    /// - Returns: whether this call timed the job out.
+    private func stop(_ job: JobRow, stuckBefore: Date) async throws -> Bool {
+        let predictions = PredictionRepository(db: database())
+        let rows = try await predictions.rows(job: job.id)
+        let stored = rows.contains { !$0.storedOutputs.isEmpty }
+        if stored, !rows.contains(where: \.awaitsStorage) {
+            try await stopRunning(rows, job: job)
+            try await applier.settle(job: job.id)
+            return false
+        }
+        let ended = try await JobRepository(db: database()).finishUnsuccessfully(
+            job: job.id, status: .failed, errorCode: "TIMEOUT", message: Self.timeoutMessage,
+            now: now(), refundId: makeID(), createdBefore: stuckBefore)
+        if ended {
+            metrics.sweeperTimeout()
+            metrics.jobFailed(mode: job.mode, code: "TIMEOUT")
+            TransitionLog.log(logger, job: job.id, prediction: job.predictionId, from: job.status, to: .failed, since: job.updatedAt, now: now())
+        }
+        try await stopRunning(rows, job: job)
+        return ended
+    }
+
+    private func stopRunning(_ rows: [PredictionRow], job: JobRow) async throws {
+        let predictions = PredictionRepository(db: database())
+        for row in rows where row.isRunning {
+            guard try await predictions.markEnded(row.id, status: .failed, code: "TIMEOUT", message: Self.timeoutMessage, now: now()),
+                  let predictionId = row.predictionId else { continue }
+            do {
+                _ = try await replicate.client.cancelPrediction(id: predictionId)
+            } catch {
+                logger.notice("cancel of a timed-out prediction failed", metadata: ["jobId": "\(job.id.apiString)", "error": "\(error)"])
+            }
+        }
+    }
+
+    /// Polls Replicate for one prediction; news goes through the inbox.
+    private func reconcile(_ row: PredictionRow, job: UUID) async {
+        guard let predictionId = row.predictionId else { return }
         do {
             let prediction = try await replicate.client.getPrediction(id: predictionId)
-            let news = prediction.status.isTerminal || (prediction.status == .processing && job.status == .starting)
-            guard news else { return }
-            try await inbox.recordAndApply(prediction, job: job.id, source: .reconciler)
+            try await inbox.report(prediction, row: row, job: job, source: .reconciler, downloadsInline: true)
         } catch {
-            logger.notice("reconciler poll failed", metadata: ["jobId": "\(job.id.apiString)", "error": "\(error)"])
+            logger.notice("reconciler poll failed", metadata: ["jobId": "\(job.apiString)", "predictionId": "\(predictionId)", "error": "\(error)"])
         }
     }
 

@@ -30,13 +30,14 @@ struct ReplicateGateway: Sendable {
     let client: ReplicateClient
     let pollClient: ReplicateClient
     let verifier: WebhookVerifier
-    let openAIKey: Secret?
+    /// Values for the profile's secret inputs, by environment variable.
+    let secrets: [String: String]
 
     init(connection: ReplicateConnection, settings: Settings, profile: ModelProfile, httpClient: HTTPClient,
          metrics: InteriorMetrics, now: @escaping @Sendable () -> Date, logger: Logger) throws {
         self.connection = connection
         self.profile = profile
-        self.openAIKey = settings.replicate.openAIKey
+        self.secrets = settings.replicate.modelSecrets.mapValues(\.value)
         let observe: @Sendable (ReplicateClient.RequestEvent) -> Void = { event in
             switch event.outcome {
             case let .status(status): metrics.replicateRequest(status: status)
@@ -58,5 +59,16 @@ struct ReplicateGateway: Sendable {
                                  retry: RetryPolicy(maxRetries: 0)),
             httpClient: httpClient, logger: logger, now: now, observe: observe)
         verifier = WebhookVerifier(secret: try WebhookSecret(connection.webhookSecret.value))
+    }
+
+    /// Creates a prediction of the profile's model: its pinned version when it has one, else
+    /// the official model's latest.
+    func create(_ input: ModelInput, webhook: URL) async throws(ReplicateError) -> Prediction {
+        if let version = profile.version {
+            return try await client.createPrediction(version: "\(profile.id):\(version)", input: input, webhook: webhook,
+                                                     webhookEventsFilter: [.start, .completed])
+        }
+        return try await client.createPrediction(model: profile.id, input: input, webhook: webhook,
+                                                 webhookEventsFilter: [.start, .completed])
     }
 }

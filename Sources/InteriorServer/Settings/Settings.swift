@@ -36,11 +36,16 @@ public struct Settings: Sendable {
         /// Absent ⇒ the embedded emulator is used.
         public var token: Secret?
         public var baseURL: URL
+        /// `REPLICATE_MODEL`: the id of `profile`.
         public var model: String
         public var webhookSecret: Secret?
         /// Hosts outputs may be downloaded from; each also admits its subdomains.
         public var outputHosts: [String]
-        public var openAIKey: Secret?
+        /// The profile `REPLICATE_MODEL` names (built in, or from the runtime config).
+        public var profile: ModelProfile = .nanoBanana
+        /// The values of the environment variables the profile's secret inputs name
+        /// (`OPENAI_API_KEY`), by variable; only those that are set.
+        public var modelSecrets: [String: Secret] = [:]
 
         public var usesEmulator: Bool { token == nil }
     }
@@ -132,7 +137,6 @@ extension Settings {
             publicAssetBaseURL = try parseHTTPURL(raw, key: "PUBLIC_ASSET_BASE_URL")
         }
 
-        let replicate = try parseReplicate(value, production: production)
         let auth = try parseAuth(value, production: production)
 
         let logLevel: Logger.Level
@@ -155,6 +159,8 @@ extension Settings {
         }
 
         let (runtimePath, runtime) = try loadRuntimeConfig(explicitPath: value("INTERIOR_CONFIG"), workingDirectory: workingDirectory)
+        var replicate = try parseReplicate(value, production: production)
+        try resolveModel(&replicate, runtime: runtime, value)
 
         var settings = Settings(
             deployment: deployment, host: host, port: port, publicBaseURL: publicBaseURL,
@@ -263,7 +269,7 @@ extension Settings {
     private static func parseReplicate(_ value: (String) -> String?, production: Bool) throws(ConfigError) -> Replicate {
         let token = value("REPLICATE_API_TOKEN").map(Secret.init)
         let baseURL = try parseHTTPURL(value("REPLICATE_BASE_URL") ?? "https://api.replicate.com/v1", key: "REPLICATE_BASE_URL")
-        let model = value("REPLICATE_MODEL") ?? "openai/gpt-image-1"
+        let model = (value("REPLICATE_MODEL") ?? ModelProfile.defaultModelID).lowercased()
         let parts = model.split(separator: "/", omittingEmptySubsequences: false)
         guard parts.count == 2, parts.allSatisfy({ !$0.isEmpty }) else {
             throw ConfigError("REPLICATE_MODEL", "must be owner/name, not \"\(model)\"")
@@ -285,8 +291,24 @@ extension Settings {
                 throw ConfigError("REPLICATE_OUTPUT_HOSTS", "must be a comma-separated list of host names")
             }
         }
-        return Replicate(token: token, baseURL: baseURL, model: model, webhookSecret: webhookSecret,
-                         outputHosts: outputHosts, openAIKey: value("OPENAI_API_KEY").map(Secret.init))
+        return Replicate(token: token, baseURL: baseURL, model: model, webhookSecret: webhookSecret, outputHosts: outputHosts)
+    }
+
+    /// The profile `REPLICATE_MODEL` names and the secrets it is filled from; a required
+    /// secret that is not set stops start-up (Replicate would refuse every prediction).
+    private static func resolveModel(_ replicate: inout Replicate, runtime: RuntimeConfig, _ value: (String) -> String?) throws(ConfigError) {
+        guard let profile = runtime.modelProfile(named: replicate.model) else {
+            let known = runtime.modelProfiles.map(\.id).joined(separator: ", ")
+            throw ConfigError("REPLICATE_MODEL", "no profile for \"\(replicate.model)\" (known: \(known); add one under models in the runtime config)")
+        }
+        replicate.profile = profile
+        for secret in profile.secrets {
+            if let found = value(secret.from) {
+                replicate.modelSecrets[secret.from] = Secret(found)
+            } else if secret.required {
+                throw ConfigError(secret.from, "required by REPLICATE_MODEL \(profile.id) (the model bills through it)")
+            }
+        }
     }
 
     private static func parseAuth(_ value: (String) -> String?, production: Bool) throws(ConfigError) -> AuthMode {

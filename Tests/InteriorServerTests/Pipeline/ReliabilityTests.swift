@@ -14,7 +14,7 @@ extension PipelineSuite {
         func stuckJobTimesOut() async throws {
             try await withPipeline { p in
                 await p.emulator.enqueueFault(FaultPlan(outcome: .hang))
-                let submitted = try await p.submit(["mode": "imagine", "prompt": "A stuck sunroom"])
+                let submitted = try await p.submit(["mode": "imagine", "prompt": "A stuck sunroom", "variants": "1"])
                 let id = try #require(submitted.data["id"] as? String)
                 let predictionId = try #require(submitted.data["predictionId"] as? String)
 
@@ -70,7 +70,7 @@ extension PipelineSuite {
         func droppedWebhookReconciled() async throws {
             try await withPipeline { p in
                 await p.emulator.enqueueFault(FaultPlan(webhooks: .drop))
-                let submitted = try await p.submit(["mode": "imagine", "prompt": "Japandi bedroom", "variants": "2"])
+                let submitted = try await p.submit(["mode": "imagine", "prompt": "Japandi bedroom", "variants": "1"])
                 let id = try #require(submitted.data["id"] as? String)
                 let predictionId = try #require(submitted.data["predictionId"] as? String)
                 try await p.eventually("the prediction ends at the emulator") {
@@ -84,7 +84,7 @@ extension PipelineSuite {
                 #expect(report.timedOut == 0)
                 let row = try #require(try await JobRepository(db: p.t.app.db).find(id: UUID(uuidString: id)!))
                 #expect(row.status == .succeeded)
-                #expect(try await p.count("render_variants") == 2)
+                #expect(try await p.count("render_variants") == 1)
                 let events = try await InboxRepository(sql: p.t.sql).events(job: row.id)
                 #expect(events.contains { $0.source == .reconciler && $0.state == .done })
                 #expect(!events.contains { $0.source == .webhook })
@@ -95,7 +95,7 @@ extension PipelineSuite {
         func statusPollApplies() async throws {
             try await withPipeline { p in
                 await p.emulator.enqueueFault(FaultPlan(outcome: .fail, error: "model exploded", webhooks: .drop))
-                let submitted = try await p.submit(["mode": "imagine", "prompt": "Polled lounge"])
+                let submitted = try await p.submit(["mode": "imagine", "prompt": "Polled lounge", "variants": "1"])
                 let id = try #require(submitted.data["id"] as? String)
                 let predictionId = try #require(submitted.data["predictionId"] as? String)
                 try await p.eventually("the prediction fails at the emulator") {
@@ -202,7 +202,7 @@ extension PipelineSuite {
         func twoInstancesOneRender() async throws {
             try await withPipeline { p in
                 await p.emulator.enqueueFault(FaultPlan(webhooks: .drop))
-                let submitted = try await p.submit(["mode": "imagine", "prompt": "Shared database study", "variants": "2"])
+                let submitted = try await p.submit(["mode": "imagine", "prompt": "Shared database study", "variants": "1"])
                 let id = UUID(uuidString: try #require(submitted.data["id"] as? String))!
                 let predictionId = try #require(submitted.data["predictionId"] as? String)
                 try await p.eventually("the prediction ends") {
@@ -225,17 +225,18 @@ extension PipelineSuite {
                             lastError: nil, receivedAt: p.t.clock.now, processedAt: nil, createdAt: p.t.clock.now))
                     }
                     let job = try #require(try await JobRepository(db: p.t.app.db).find(id: id))
+                    let row = try #require(try await PredictionRepository(db: p.t.app.db).find(predictionId: predictionId))
                     try await withThrowingTaskGroup(of: Void.self) { group in
                         for instance in [p.t.app, second] {
                             for _ in 0..<3 {
-                                group.addTask { try await instance.interior.inbox.applier.apply(prediction, to: job) }
+                                group.addTask { try await instance.interior.inbox.applier.apply(prediction, to: job, row: row) }
                             }
                             group.addTask { _ = await instance.interior.inbox.drainOnce() }
                         }
                         try await group.waitForAll()
                     }
                     #expect(try await p.count("renders") == 1)
-                    #expect(try await p.count("render_variants") == 2)
+                    #expect(try await p.count("render_variants") == 1)
                     #expect(try await JobRepository(db: p.t.app.db).find(id: id)?.status == .succeeded)
                     #expect(try await p.ledger(job: id.apiString) == ["debit"])
                 } catch {

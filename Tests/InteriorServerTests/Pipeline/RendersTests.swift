@@ -110,7 +110,7 @@ extension PipelineSuite {
         func cancel() async throws {
             try await withPipeline { p in
                 await p.emulator.enqueueFault(FaultPlan(outcome: .hang))
-                let submitted = try await p.submit(["mode": "imagine", "prompt": "Cancel me"])
+                let submitted = try await p.submit(["mode": "imagine", "prompt": "Cancel me", "variants": "1"])
                 let id = try #require(submitted.data["id"] as? String)
                 let predictionId = try #require(submitted.data["predictionId"] as? String)
                 let canceled = try await p.client.send(.POST, "/api/v1/generations/\(id)/cancel", token: p.token)

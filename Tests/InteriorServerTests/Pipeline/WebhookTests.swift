@@ -23,7 +23,7 @@ extension PipelineSuite {
         @Test("webhook signature verification: forged, stale, missing ⇒ 401, nothing changes")
         func signatureVerification() async throws {
             try await withPipeline(processingDelay: .seconds(30)) { p in
-                let submitted = try await p.submit(["mode": "imagine", "prompt": "Calm coastal living room"])
+                let submitted = try await p.submit(["mode": "imagine", "prompt": "Calm coastal living room", "variants": "1"])
                 let id = try #require(submitted.data["id"] as? String)
                 let predictionId = try #require(submitted.data["predictionId"] as? String)
                 let body = Self.body(prediction: predictionId, status: "failed")
@@ -121,12 +121,21 @@ extension PipelineSuite {
         @Test("fewer outputs than requested ⇒ succeeded with what came")
         func fewerOutputs() async throws {
             try await withPipeline { p in
-                await p.emulator.enqueueFault(FaultPlan(outputs: 1))
+                // One prediction returns fewer images than it was asked for: on a model that
+                // returns several per prediction, one image instead of three; on a one-image
+                // model (three predictions), none from one of them.
+                let several = p.profile.maxOutputsPerPrediction >= 3
+                await p.emulator.enqueueFault(FaultPlan(outputs: several ? 1 : 0))
                 let submitted = try await p.submit(["mode": "imagine", "prompt": "Scandi kids room", "variants": "3"])
-                let done = try await p.waitUntilFinished(try #require(submitted.data["id"] as? String))
+                let id = try #require(submitted.data["id"] as? String)
+                let done = try await p.waitUntilFinished(id)
                 #expect(done["status"] as? String == "succeeded")
-                #expect((done["variants"] as? [[String: Any]])?.count == 1)
-                #expect(p.t.logs.all.contains { $0.contains("fewer outputs than requested") })
+                #expect((done["variants"] as? [[String: Any]])?.count == (several ? 1 : 2))
+                #expect((done["variants"] as? [[String: Any]])?.map { $0["index"] as? Int } == (several ? [0] : [0, 1]),
+                        "the variants that came are numbered from 0")
+                let warning = several ? "fewer outputs than requested" : "some predictions of the job produced no images"
+                #expect(p.t.logs.all.contains { $0.contains(warning) })
+                #expect(try await p.ledger(job: id) == ["debit"])
             }
         }
 
@@ -134,7 +143,7 @@ extension PipelineSuite {
         func noOutputs() async throws {
             try await withPipeline { p in
                 await p.emulator.enqueueFault(FaultPlan(outputs: 0))
-                let submitted = try await p.submit(["mode": "imagine", "prompt": "Empty granny flat"])
+                let submitted = try await p.submit(["mode": "imagine", "prompt": "Empty granny flat", "variants": "1"])
                 let id = try #require(submitted.data["id"] as? String)
                 let done = try await p.waitUntilFinished(id)
                 #expect(done["status"] as? String == "failed")
@@ -148,7 +157,7 @@ extension PipelineSuite {
             for mode in [FaultPlan.FileMode.notImage, .missing] {
                 try await withPipeline { p in
                     await p.emulator.enqueueFault(FaultPlan(files: mode))
-                    let submitted = try await p.submit(["mode": "imagine", "prompt": "Industrial loft \(mode)"])
+                    let submitted = try await p.submit(["mode": "imagine", "prompt": "Industrial loft \(mode)", "variants": "1"])
                     let id = try #require(submitted.data["id"] as? String)
                     let done = try await p.waitUntilFinished(id)
                     #expect(done["status"] as? String == "failed", "\(mode)")
@@ -162,7 +171,7 @@ extension PipelineSuite {
         func predictionFails() async throws {
             try await withPipeline { p in
                 await p.emulator.enqueueFault(FaultPlan(outcome: .fail, error: "CUDA out of memory at https://internal.example/x token r8_abcdefghijklmnopqrstuvwxyz0123456789"))
-                let submitted = try await p.submit(["mode": "imagine", "prompt": "Mid-century lounge"])
+                let submitted = try await p.submit(["mode": "imagine", "prompt": "Mid-century lounge", "variants": "1"])
                 let id = try #require(submitted.data["id"] as? String)
                 let done = try await p.waitUntilFinished(id)
                 #expect(done["status"] as? String == "failed")
@@ -180,7 +189,7 @@ extension PipelineSuite {
         func createFailsBeyondRetries() async throws {
             try await withPipeline { p in
                 await p.emulator.enqueueFault(FaultPlan(create: .init(status: 500, times: 10)))
-                let response = try await p.submit(["mode": "imagine", "prompt": "Hamptons entry"])
+                let response = try await p.submit(["mode": "imagine", "prompt": "Hamptons entry", "variants": "1"])
                 #expect(response.status == .badGateway)
                 #expect(response.errorCode == "UPSTREAM_ERROR")
                 #expect(response.errorMessage?.contains("not been charged") == true)
@@ -203,7 +212,7 @@ extension PipelineSuite {
         func createRateLimitedThenAccepted() async throws {
             try await withPipeline { p in
                 await p.emulator.enqueueFault(FaultPlan(create: .init(status: 429, times: 2, retryAfter: "0")))
-                let response = try await p.submit(["mode": "imagine", "prompt": "Patio with a pergola"])
+                let response = try await p.submit(["mode": "imagine", "prompt": "Patio with a pergola", "variants": "1"])
                 #expect(response.status == .accepted)
                 let creates = await p.emulator.requests().filter { $0.method == "POST" && $0.path.hasSuffix("/predictions") }
                 #expect(creates.map(\.status) == [429, 429, 201])

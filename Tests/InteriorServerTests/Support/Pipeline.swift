@@ -1,5 +1,6 @@
 import Foundation
 import Imaging
+import InteriorCore
 @testable import InteriorServer
 import Logging
 import NIOConcurrencyHelpers
@@ -17,6 +18,16 @@ struct Pipeline {
     var client: TestClient { t.client }
     var token: String { t.token("hs256_valid") }
     var owner: UUID { TokenFixtures.shared.subject }
+    /// The model the server calls (`REPLICATE_MODEL`, the default otherwise).
+    var profile: ModelProfile { t.app.interior.replicate.profile }
+
+    /// How many predictions a job of `variants` makes on this model.
+    func predictionCount(variants: Int) -> Int { profile.outputsPerPrediction(variants: variants).count }
+
+    /// A job's prediction rows, in order.
+    func predictionRows(job: String) async throws -> [PredictionRow] {
+        try await PredictionRepository(db: t.app.db).rows(job: UUID(uuidString: job)!)
+    }
 }
 
 /// Starts an emulator (fast pacing), then the application pointed at it, and runs `body`.

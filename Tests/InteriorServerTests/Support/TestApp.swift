@@ -199,7 +199,13 @@ private func runTestApp(
                 "STORAGE_URL": "file://\(directory.path)/storage",
                 "AUTH_JWT_SECRET": TokenFixtures.shared.hs256Secret,
                 "STORAGE_SIGNING_SECRET": "test-storage-signing-secret-0123456789abcdef",
+                // A model's key, for the profiles that need one (the emulator never checks it).
+                "OPENAI_API_KEY": "sk-test-interior-0123456789",
             ]
+            // The suites run on any built-in model: `REPLICATE_MODEL=… make test`.
+            if let model = ProcessInfo.processInfo.environment["REPLICATE_MODEL"], !model.isEmpty {
+                environment["REPLICATE_MODEL"] = model
+            }
             let port = try await freePort()
             environment["PORT"] = String(port)
             environment["PUBLIC_BASE_URL"] = "http://127.0.0.1:\(port)"

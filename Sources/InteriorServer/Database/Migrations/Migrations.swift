@@ -8,5 +8,6 @@ enum InteriorMigrations {
         M003_CreateRenders(),
         M004_CreateUsageLedger(),
         M005_CreateWebhookEvents(),
+        M006_CreateGenerationPredictions(),
     ]
 }
