@@ -81,7 +81,7 @@ struct StartupFailureTests {
         struct Leaky: Error, CustomStringConvertible {
             var description: String { "postgres://app:p%40ss-Word-99@db.example:5432/app p@ss-Word-99 \(String(repeating: "j", count: 40))" }
         }
-        let line = StartupFailure.line(for: MigrationFailure(underlying: Leaky()), settings: settings)
+        let line = StartupFailure.line(for: MigrationsFailed(underlying: Leaky()), settings: settings)
         #expect(line == "migrations: <redacted> <redacted> <redacted>")
         let url = URLError(.badURL, userInfo: [NSURLErrorFailingURLErrorKey: URL(string: "postgres://app:p%40ss-Word-99@db.example:5432/app")!])
         #expect(StartupFailure.text(url) == "a URL could not be used (URLError \(URLError.badURL.rawValue))")

@@ -14,14 +14,14 @@ enum LockedMigrations {
     /// server never contend.
     static let advisoryLockKey: Int64 = 0x696E_7465_7269_6F72
 
-    static func run(_ app: Application, _ location: Settings.DatabaseLocation) async throws(MigrationFailure) {
+    static func run(_ app: Application, _ location: Settings.DatabaseLocation) async throws(MigrationsFailed) {
         do {
             switch location {
             case let .postgres(url): try await underAdvisoryLock(app, url: url)
             case .sqlite, .sqliteInMemory: try await underSQLiteWriteLock(app)
             }
         } catch {
-            throw MigrationFailure(underlying: error)
+            throw MigrationsFailed(underlying: error)
         }
     }
 
@@ -55,28 +55,46 @@ enum LockedMigrations {
     /// SQLite: one connection takes the write lock (`BEGIN IMMEDIATE`; other processes wait
     /// in their busy handler) and runs every migration inside that transaction, so the run
     /// also commits or rolls back as a whole. Other connections would wait for the same lock,
-    /// so nothing else may take part.
+    /// so nothing else may take part. Foreign keys are off for the run, as SQLite prescribes
+    /// for schema changes (its `PRAGMA foreign_keys` is a no-op inside a transaction, and
+    /// rebuilding a parent table with them on fails), and checked before the commit.
     private static func underSQLiteWriteLock(_ app: Application) async throws {
         let migrations = app.migrations
         try await app.db.withConnection { connection in
             let sql = connection as! any SQLDatabase
-            try await sql.raw("BEGIN IMMEDIATE").run()
+            try await sql.raw("PRAGMA foreign_keys = OFF").run()
             do {
-                let joined = JoinedTransaction(base: connection)
-                let migrator = Migrator(databaseFactory: { _ in joined }, migrations: migrations, on: connection.eventLoop)
-                try await migrator.setupIfNeeded().get()
-                try await migrator.prepareBatch().get()
-                try await sql.raw("COMMIT").run()
+                try await sql.raw("BEGIN IMMEDIATE").run()
+                do {
+                    let joined = JoinedTransaction(base: connection)
+                    let migrator = Migrator(databaseFactory: { _ in joined }, migrations: migrations, on: connection.eventLoop)
+                    try await migrator.setupIfNeeded().get()
+                    try await migrator.prepareBatch().get()
+                    let broken = try await sql.raw("PRAGMA foreign_key_check").all()
+                    guard broken.isEmpty else { throw DanglingReferences(count: broken.count) }
+                    try await sql.raw("COMMIT").run()
+                } catch {
+                    try? await sql.raw("ROLLBACK").run()
+                    throw error
+                }
             } catch {
-                try? await sql.raw("ROLLBACK").run()
+                try? await sql.raw("PRAGMA foreign_keys = ON").run()
                 throw error
             }
+            // The connection goes back to the pool: it must enforce foreign keys again.
+            try await sql.raw("PRAGMA foreign_keys = ON").run()
         }
+    }
+
+    /// Rows the migrations left pointing at nothing; the run is rolled back.
+    struct DanglingReferences: Error, CustomStringConvertible {
+        let count: Int
+        var description: String { "\(count) row(s) would reference rows that do not exist" }
     }
 }
 
 /// The migrations could not be applied; `underlying` is the database's error.
-struct MigrationFailure: Error, CustomStringConvertible {
+struct MigrationsFailed: Error, CustomStringConvertible {
     let underlying: any Error
     var description: String { "migrations: \(underlying)" }
 }

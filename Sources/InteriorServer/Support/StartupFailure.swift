@@ -16,7 +16,7 @@ public enum StartupFailure {
 
     static func text(_ error: any Error) -> String {
         switch error {
-        case let failure as MigrationFailure:
+        case let failure as MigrationsFailed:
             return "migrations: \(text(failure.underlying))"
         case let error as PSQLError:
             return postgres(error)
@@ -72,8 +72,8 @@ public enum StartupFailure {
 extension Settings {
     /// Every secret value the settings hold, in each spelling it may appear in.
     var secretValues: [String] {
-        var values = [storageSigningSecret, replicate.token, replicate.webhookSecret, replicate.openAIKey, metricsToken]
-            .compactMap { $0?.value }
+        var values = [storageSigningSecret, replicate.token, replicate.webhookSecret, metricsToken].compactMap { $0?.value }
+        values += replicate.modelSecrets.values.map(\.value)
         if case let .supabase(secret, _) = auth, let secret { values.append(secret.value) }
         if case let .s3(configuration) = storage { values.append(configuration.secretAccessKey) }
         if case let .postgres(url) = database {
