@@ -33,10 +33,9 @@ struct RollingStartTests {
         var instances: [ServeProcess] = []
         defer { instances.forEach { $0.stop() } }
         for index in 0..<count {
-            let port = try await freePort()
             instances.append(try ServeProcess(
-                name: "interior-\(index)", port: port,
-                environment: ServeProcess.environment(port: port, databaseURL: databaseURL, directory: directory),
+                name: "interior-\(index)",
+                environment: ServeProcess.environment(databaseURL: databaseURL, directory: directory),
                 directory: directory))
         }
         for instance in instances {

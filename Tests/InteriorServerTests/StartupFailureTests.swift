@@ -11,9 +11,8 @@ struct StartupFailureTests {
     /// lines, after checking that no secret of `secrets` appears anywhere in its output.
     static func failedStart(databaseURL: String, secrets: [String]) async throws -> (BackgroundProcess.Termination, [String], String) {
         try await withTemporaryDirectory { directory in
-            let port = try await freePort()
-            let server = try ServeProcess(name: "interior-failing", port: port,
-                                          environment: ServeProcess.environment(port: port, databaseURL: databaseURL, directory: directory),
+            let server = try ServeProcess(name: "interior-failing",
+                                          environment: ServeProcess.environment(databaseURL: databaseURL, directory: directory),
                                           directory: directory)
             defer { server.stop() }
             guard let ended = try await server.process.waitForExit(timeout: .seconds(60)) else {

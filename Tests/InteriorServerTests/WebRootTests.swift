@@ -13,10 +13,9 @@ struct WebRootTests {
           .enabled(if: !TestDatabase.isPostgres))
     func servedWhenStartedFromRoot() async throws {
         try await withTemporaryDirectory { directory in
-            let port = try await freePort()
             let server = try ServeProcess(
-                name: "interior-from-root", port: port,
-                environment: ServeProcess.environment(port: port, databaseURL: "sqlite://\(directory.path)/interior.sqlite", directory: directory),
+                name: "interior-from-root",
+                environment: ServeProcess.environment(databaseURL: "sqlite://\(directory.path)/interior.sqlite", directory: directory),
                 directory: URL(fileURLWithPath: "/"))
             defer { server.stop() }
             let health = try await server.waitUntilHealthy()

@@ -1,4 +1,5 @@
 import Foundation
+import NIOConcurrencyHelpers
 import TestSupport
 
 /// `interior serve` as an operator runs it: the built executable in a process of its own, with
@@ -6,13 +7,19 @@ import TestSupport
 /// directory.
 final class ServeProcess: Sendable {
     let process: BackgroundProcess
-    let client: TestClient
+    private let address = NIOLockedValueBox<TestClient?>(nil)
 
-    /// Starts `interior <arguments>` with `environment` (see `environment(port:…)`) in `directory`.
-    init(name: String, port: Int, environment: [String: String], directory: URL, arguments: [String] = ["serve"]) throws {
+    /// Starts `interior <arguments>` with `environment` (see `environment(databaseURL:…)`) in
+    /// `directory`.
+    init(name: String, environment: [String: String], directory: URL, arguments: [String] = ["serve"]) throws {
         process = try BackgroundProcess(name: name, [try Self.executable().path] + arguments,
                                         environment: environment, directory: directory)
-        client = TestClient(baseURL: URL(string: "http://127.0.0.1:\(port)")!)
+    }
+
+    /// A client for the port the server bound; set once `waitUntilHealthy` returned.
+    var client: TestClient {
+        guard let client = address.withLockedValue({ $0 }) else { preconditionFailure("\(process.name) is not serving yet") }
+        return client
     }
 
     /// The executable `swift build` put beside the test bundle (`.build/<triple>/debug/`), or
@@ -35,14 +42,16 @@ final class ServeProcess: Sendable {
     /// A complete environment for a test instance: no emulator (Replicate is an address nothing
     /// answers, and nothing here calls it), Supabase-mode auth with the fixtures' secret, and
     /// every path absolute, so nothing is written to the working directory.
-    static func environment(port: Int, databaseURL: String, directory: URL, _ extra: [String: String] = [:]) -> [String: String] {
+    /// The server binds a port the kernel picks (`PORT=0`, in the ephemeral range, which the
+    /// in-process test servers' `freePort()` never uses), so nothing can take it in between.
+    static func environment(databaseURL: String, directory: URL, _ extra: [String: String] = [:]) -> [String: String] {
         let inherited = ProcessInfo.processInfo.environment
         var environment: [String: String] = [
             "PATH": inherited["PATH"] ?? "/usr/bin:/bin",
             "ENV": "testing",
             "HOST": "127.0.0.1",
-            "PORT": String(port),
-            "PUBLIC_BASE_URL": "http://127.0.0.1:\(port)",
+            "PORT": "0",
+            "PUBLIC_BASE_URL": "http://127.0.0.1:9",  // nothing here makes a webhook or local signed URL
             "DATABASE_URL": databaseURL,
             "STORAGE_URL": "file://\(directory.path)/storage",
             "STORAGE_SIGNING_SECRET": "test-storage-signing-secret-0123456789abcdef",
@@ -58,8 +67,9 @@ final class ServeProcess: Sendable {
         return environment
     }
 
-    /// Waits until health answers 200 and returns it; throws with the output if the process
-    /// exits first or stays unhealthy past `timeout`.
+    /// Waits until the server says which port it bound and health answers 200 there, and
+    /// returns the health; throws with the output if the process exits first or stays
+    /// unhealthy past `timeout`.
     @discardableResult
     func waitUntilHealthy(timeout: Duration = .seconds(90)) async throws -> TestResponse {
         let deadline = ContinuousClock.now + timeout
@@ -67,7 +77,8 @@ final class ServeProcess: Sendable {
             if let ended = try await process.waitForExit(timeout: .zero) {
                 throw ToolFailure("\(process.name) ended (\(ended)) before it was healthy:\n\(process.output())")
             }
-            if let health = try? await client.get("/api/v1/health"), health.status == .ok {
+            if let client = address.withLockedValue({ $0 }) ?? boundClient(),
+               let health = try? await client.get("/api/v1/health"), health.status == .ok {
                 return health
             }
             try await Task.sleep(for: .milliseconds(100))
@@ -75,6 +86,18 @@ final class ServeProcess: Sendable {
         let output = process.output()
         process.stop()
         throw ToolFailure("\(process.name) was not healthy within \(timeout):\n\(output)")
+    }
+
+    /// Vapor's "Server started on http://127.0.0.1:<port>" line names the port it bound.
+    private func boundClient() -> TestClient? {
+        let marker = "Server started on "
+        guard let line = process.output().split(separator: "\n").first(where: { $0.contains(marker) }),
+              let start = line.range(of: marker),
+              let url = URL(string: String(line[start.upperBound...]).trimmingCharacters(in: .whitespaces)),
+              url.port != nil else { return nil }
+        let client = TestClient(baseURL: url)
+        address.withLockedValue { $0 = client }
+        return client
     }
 
     func stop() { process.stop() }
