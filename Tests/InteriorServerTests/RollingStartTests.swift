@@ -1,5 +1,7 @@
 import Foundation
 @testable import InteriorServer
+import Logging
+import PostgresNIO
 import SQLKit
 import TestSupport
 import Testing
@@ -24,6 +26,49 @@ struct RollingStartTests {
     func threeOnSQLite() async throws {
         try await withTemporaryDirectory { directory in
             try await Self.startTogether(3, databaseURL: "sqlite://\(directory.path)/shared.sqlite", directory: directory)
+        }
+    }
+
+    @Test("interior migrate run by three instances at the same moment: each succeeds, the migrations ran once")
+    func threeMigrateCommands() async throws {
+        try await withTemporaryDirectory { directory in
+            try await TestDatabase.withFresh(in: directory) { databaseURL in
+                let commands = try (0..<3).map { index in
+                    try ServeProcess(name: "interior-migrate-\(index)",
+                                     environment: ServeProcess.environment(databaseURL: databaseURL, directory: directory),
+                                     directory: directory, arguments: ["migrate"])
+                }
+                defer { commands.forEach { $0.stop() } }
+                for command in commands {
+                    let ended = try await command.process.waitForExit(timeout: .seconds(90))
+                    #expect(ended == .exited(0), "\(command.process.output())")
+                    #expect(command.process.output().contains("database is up to date"), "\(command.process.output())")
+                }
+                let log = try await Self.migrationLog(databaseURL: databaseURL, directory: directory)
+                #expect(log.names == InteriorMigrations.all.map(\.name).sorted())
+                #expect(log.batches == [1])
+            }
+        }
+    }
+
+    @Test("an instance waits while another session holds the advisory lock, and comes up once that session ends",
+          .enabled(if: TestDatabase.isPostgres))
+    func waitsForTheAdvisoryLock() async throws {
+        try await withTemporaryDirectory { directory in
+            try await TestDatabase.withFresh(in: directory) { databaseURL in
+                let holder = try await TestDatabase.connect(databaseURL)
+                _ = try await holder.query("SELECT pg_advisory_lock(\(LockedMigrations.advisoryLockKey))", logger: Logger(label: "test-holder"))
+                let server = try ServeProcess(name: "interior-waiting",
+                                              environment: ServeProcess.environment(databaseURL: databaseURL, directory: directory),
+                                              directory: directory)
+                defer { server.stop() }
+                try await server.waitForOutput(containing: "another instance holds the migration lock; waiting")
+                try await Task.sleep(for: .seconds(1))
+                #expect(!server.isServing && server.process.isRunning, "it must wait, not serve or give up")
+                // The session ends as a crashed holder's would: the lock goes with it.
+                try await holder.close()
+                try await server.waitUntilHealthy()
+            }
         }
     }
 

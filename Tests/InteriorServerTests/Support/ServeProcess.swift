@@ -88,6 +88,20 @@ final class ServeProcess: Sendable {
         throw ToolFailure("\(process.name) was not healthy within \(timeout):\n\(output)")
     }
 
+    /// Waits until the output has a line containing `text`.
+    func waitForOutput(containing text: String, timeout: Duration = .seconds(60)) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while !process.output().contains(text) {
+            guard ContinuousClock.now < deadline, process.isRunning else {
+                throw ToolFailure("\(process.name) printed no \"\(text)\":\n\(process.output())")
+            }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+    }
+
+    /// Whether it has bound its port yet.
+    var isServing: Bool { process.output().contains("Server started on ") }
+
     /// Vapor's "Server started on http://127.0.0.1:<port>" line names the port it bound.
     private func boundClient() -> TestClient? {
         let marker = "Server started on "
