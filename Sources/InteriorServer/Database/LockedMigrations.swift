@@ -41,10 +41,11 @@ enum LockedMigrations {
             }
             if !acquired {
                 logger.notice("migrations: another instance holds the migration lock; waiting for it to finish")
-                _ = try await connection.query("SELECT pg_advisory_lock(\(key))", logger: logger)
+                // Read to the end: the statement has finished, so the lock is ours.
+                for try await _ in try await connection.query("SELECT pg_advisory_lock(\(key))", logger: logger) {}
             }
             try await app.autoMigrate()
-            _ = try await connection.query("SELECT pg_advisory_unlock(\(key))", logger: logger)
+            for try await _ in try await connection.query("SELECT pg_advisory_unlock(\(key))", logger: logger) {}
         } catch {
             try? await connection.close()
             throw error
