@@ -122,10 +122,10 @@ let package = Package(
             dependencies: ["InteriorCore"],
             exclude: ["__Snapshots__"]
         ),
-        // Running the tools the tests check against: Python, moto, background servers.
+        // Running the tools the tests check against: Python, SeaweedFS, background servers.
         .target(
             name: "TestSupport",
-            dependencies: [.product(name: "AsyncHTTPClient", package: "async-http-client")],
+            dependencies: ["Storage", .product(name: "AsyncHTTPClient", package: "async-http-client")],
             path: "Tests/TestSupport",
             exclude: ["Python"]
         ),

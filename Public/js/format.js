@@ -9,6 +9,17 @@ export function formatBytes(bytes) {
   return `${bytes} bytes`;
 }
 
+const imageTypeNames = {
+  'image/jpeg': 'JPEG', 'image/png': 'PNG', 'image/webp': 'WebP',
+  'image/heic': 'HEIC', 'image/heif': 'HEIF', 'image/avif': 'AVIF',
+};
+
+/** ['image/jpeg', 'image/png', 'image/webp'] → "JPEG, PNG or WebP". */
+export function formatImageTypes(mimeTypes) {
+  const names = mimeTypes.map((type) => imageTypeNames[type] || type);
+  return names.length > 1 ? `${names.slice(0, -1).join(', ')} or ${names[names.length - 1]}` : names[0] || '';
+}
+
 export function formatDate(value) {
   const date = new Date(value);
   if (Number.isNaN(date.getTime())) return String(value);

@@ -1,9 +1,36 @@
 // One image slot of the create form (input1 or input2): file picker, drag and drop, preview,
 // and the checks the server makes, made first here so a person learns at once.
 
-import { formatBytes } from './format.js';
+import { formatBytes, formatImageTypes } from './format.js';
 
-const typeNames = { 'image/jpeg': 'JPEG', 'image/png': 'PNG', 'image/webp': 'WebP' };
+// HEIF-family photos (iPhones save HEIC, many Android phones AVIF). Some browsers cannot
+// draw them; the server can, so they are never refused here for that.
+const heifFamily = new Set(['image/heic', 'image/heif', 'image/avif']);
+// File pickers that do not know these types by name still match the extensions.
+const heifExtensions = { 'image/heic': '.heic', 'image/heif': '.heif', 'image/avif': '.avif' };
+const heifBrands = {
+  avif: ['avif', 'avis'],
+  heic: ['heic', 'heix', 'heim', 'heis', 'hevc', 'hevx'],
+  heif: ['mif1', 'msf1', 'mif2'],
+};
+/** Bytes enough to hold a HEIF file's whole ftyp box. */
+const sniffLength = 256;
+
+/** The format an ISO-BMFF ftyp box declares, as the server reads it (major brand first). */
+function heifType(bytes, ascii) {
+  if (bytes.length < 16 || ascii(4, 8) !== 'ftyp') return null;
+  const size = ((bytes[0] << 24) | (bytes[1] << 16) | (bytes[2] << 8) | bytes[3]) >>> 0;
+  if (size < 16 || size % 4 !== 0) return null;
+  const major = ascii(8, 12);
+  const compatible = [];
+  for (let at = 16; at + 4 <= Math.min(size, bytes.length); at += 4) compatible.push(ascii(at, at + 4));
+  if (heifBrands.avif.includes(major)) return 'image/avif';
+  if (heifBrands.heic.includes(major)) return 'image/heic';
+  if (compatible.some((brand) => heifBrands.avif.includes(brand))) return 'image/avif';
+  if (compatible.some((brand) => heifBrands.heic.includes(brand))) return 'image/heic';
+  if ([major, ...compatible].some((brand) => heifBrands.heif.includes(brand))) return 'image/heif';
+  return null;
+}
 
 /** The image type from the first bytes, as the server decides it (not the file name). */
 export function sniffImageType(bytes) {
@@ -12,20 +39,17 @@ export function sniffImageType(bytes) {
   if (bytes.length >= 8 && png.every((b, i) => bytes[i] === b)) return 'image/png';
   const ascii = (from, to) => String.fromCharCode(...bytes.slice(from, to));
   if (bytes.length >= 12 && ascii(0, 4) === 'RIFF' && ascii(8, 12) === 'WEBP') return 'image/webp';
-  return null;
+  return heifType(bytes, ascii);
 }
 
 /** Why `file` would be refused under `limits`, or null when it is acceptable. */
 export async function checkImageFile(file, limits) {
-  const accepted = limits.acceptedMimeTypes.map((type) => typeNames[type] || type);
-  const acceptedText = accepted.length > 1
-    ? `${accepted.slice(0, -1).join(', ')} or ${accepted[accepted.length - 1]}`
-    : accepted[0];
+  const acceptedText = formatImageTypes(limits.acceptedMimeTypes);
   if (file.size === 0) return 'This file is empty.';
   if (file.size > limits.maxUploadBytes) {
     return `This image is ${formatBytes(file.size)}; each image may be at most ${formatBytes(limits.maxUploadBytes)}.`;
   }
-  const head = new Uint8Array(await file.slice(0, 16).arrayBuffer());
+  const head = new Uint8Array(await file.slice(0, sniffLength).arrayBuffer());
   const type = sniffImageType(head);
   if (!type || !limits.acceptedMimeTypes.includes(type)) {
     return `“${file.name}” is not a ${acceptedText} image.`;
@@ -38,6 +62,8 @@ export async function checkImageFile(file, limits) {
     height = bitmap.height;
     bitmap.close();
   } catch {
+    // This browser cannot draw it; the server decodes it and checks its size.
+    if (heifFamily.has(type)) return null;
     return `“${file.name}” could not be read as an image; it may be damaged.`;
   }
   if (width * height > limits.maxMegapixels * 1_000_000) {
@@ -74,8 +100,9 @@ export class ImageInput {
     this.hint = field.querySelector(`#${this.slot}-hint`);
     this.error = field.querySelector(`#${this.slot}-error`);
 
-    this.input.accept = limits.acceptedMimeTypes.join(',');
-    this.hint.textContent = `${limits.acceptedMimeTypes.map((t) => typeNames[t] || t).join(', ')}; up to `
+    this.input.accept = [...limits.acceptedMimeTypes, ...limits.acceptedMimeTypes.map((t) => heifExtensions[t])]
+      .filter(Boolean).join(',');
+    this.hint.textContent = `${formatImageTypes(limits.acceptedMimeTypes)}; up to `
       + `${formatBytes(limits.maxUploadBytes)}; at least ${limits.minShortEdge} px on the short side.`;
 
     this.input.addEventListener('change', () => {
@@ -126,9 +153,19 @@ export class ImageInput {
     this.file = file;
     if (this.objectURL) URL.revokeObjectURL(this.objectURL);
     this.objectURL = URL.createObjectURL(file);
+    const caption = `${file.name} · ${formatBytes(file.size)}`;
+    this.preview.classList.remove('no-preview');
+    this.previewImage.hidden = false;
+    // A HEIC photo passes the checks even where the browser cannot draw it: say so.
+    this.previewImage.onerror = () => {
+      if (this.file !== file) return;
+      this.preview.classList.add('no-preview');
+      this.previewImage.hidden = true;
+      this.caption.textContent = `${caption} · no preview in this browser`;
+    };
     this.previewImage.src = this.objectURL;
     this.previewImage.alt = `Preview of ${file.name}`;
-    this.caption.textContent = `${file.name} · ${formatBytes(file.size)}`;
+    this.caption.textContent = caption;
     this.preview.hidden = false;
     this.empty.hidden = true;
     this.removeButton.hidden = false;
@@ -141,8 +178,10 @@ export class ImageInput {
     this.input.value = '';
     if (this.objectURL) URL.revokeObjectURL(this.objectURL);
     this.objectURL = null;
+    this.previewImage.onerror = null;
     this.previewImage.removeAttribute('src');
     this.previewImage.alt = '';
+    this.preview.classList.remove('no-preview');
     this.caption.textContent = '';
     this.preview.hidden = true;
     this.empty.hidden = false;

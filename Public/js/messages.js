@@ -2,7 +2,7 @@
 // API (and for the codes a finished job can carry), never a raw status line.
 
 import { ApiError, NetworkError } from './api.js';
-import { formatBytes, formatDate } from './format.js';
+import { formatBytes, formatDate, formatImageTypes } from './format.js';
 
 /** The form control each `details.field` of a 400 names. */
 export const fieldForDetail = {
@@ -71,9 +71,9 @@ export const apiErrorMessages = {
       ? `Each image may be at most ${formatBytes(limits.maxUploadBytes)}. Choose a smaller image.`
       : 'The image is too large. Choose a smaller image.',
   }),
-  UNSUPPORTED_MEDIA_TYPE: () => ({
+  UNSUPPORTED_MEDIA_TYPE: (error, { limits }) => ({
     title: 'Unsupported image',
-    text: 'Images must be JPEG, PNG or WebP files.',
+    text: `Images must be ${limits ? formatImageTypes(limits.acceptedMimeTypes) : 'JPEG, PNG or WebP'} files.`,
   }),
   IDEMPOTENCY_KEY_REUSED: () => ({
     title: 'Already sent',

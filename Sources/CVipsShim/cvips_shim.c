@@ -96,6 +96,15 @@ VipsImage *cvips_header_from_buffer(const void *buffer, size_t length) {
                                       NULL);
 }
 
+const char *cvips_get_string(VipsImage *image, const char *name) {
+    const char *value = NULL;
+    if (!vips_image_get_typeof(image, name) || vips_image_get_string(image, name, &value)) {
+        vips_error_clear();
+        return NULL;
+    }
+    return value;
+}
+
 VipsImage *cvips_thumbnail_buffer(const void *buffer, size_t length, int width, int height,
                                   int upscale, int crop_centre) {
     VipsImage *out = NULL;

@@ -6,14 +6,14 @@ enum HeaderReader {
     enum Outcome: Equatable {
         /// Format and dimensions read from the header.
         case sized(ImageFormat, width: Int, height: Int)
-        /// An ISO-BMFF container (HEIC/AVIF): dimensions live deep in the box tree, so the
-        /// caller asks libvips for them.
+        /// An ISO-BMFF container (HEIC/HEIF/AVIF): dimensions live deep in the box tree, so
+        /// the caller asks libvips for them.
         case container(ImageFormat)
     }
 
     static let notAnImage = ImagingError.unsupportedImage(
-        "The file is not a JPEG, PNG or WebP image.")
-    static let damagedHeader = ImagingError.unsupportedImage(
+        "The file is not a JPEG, PNG, WebP, HEIC or AVIF image.")
+    static let damagedHeader = ImagingError.damagedImage(
         "The image header is truncated or corrupt.")
 
     static func read(_ data: Data) throws(ImagingError) -> Outcome {
@@ -28,16 +28,27 @@ enum HeaderReader {
         return try result.get()
     }
 
+    /// The format the first bytes declare, or nil; nothing past them is checked.
+    static func format(_ data: Data) -> ImageFormat? {
+        data.withUnsafeBytes { format(Bytes($0)) }
+    }
+
+    private static func format(_ bytes: Bytes) -> ImageFormat? {
+        if bytes.starts(with: [0xFF, 0xD8, 0xFF]) { return .jpeg }
+        if bytes.starts(with: [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) { return .png }
+        if bytes.starts(with: Array("RIFF".utf8)), bytes.matches(Array("WEBP".utf8), at: 8) { return .webp }
+        if bytes.matches(Array("ftyp".utf8), at: 4) { return isoBrand(bytes) }
+        return nil
+    }
+
     private static func read(_ bytes: Bytes) throws(ImagingError) -> Outcome {
-        if bytes.starts(with: [0xFF, 0xD8, 0xFF]) { return try jpeg(bytes) }
-        if bytes.starts(with: [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) { return try png(bytes) }
-        if bytes.starts(with: Array("RIFF".utf8)), bytes.matches(Array("WEBP".utf8), at: 8) {
-            return try webp(bytes)
+        switch format(bytes) {
+        case .jpeg: try jpeg(bytes)
+        case .png: try png(bytes)
+        case .webp: try webp(bytes)
+        case let format? where format.isHeifFamily: .container(format)
+        default: throw notAnImage
         }
-        if bytes.matches(Array("ftyp".utf8), at: 4), let format = isoBrand(bytes) {
-            return .container(format)
-        }
-        throw notAnImage
     }
 
     // MARK: - PNG: the IHDR chunk must come first.
@@ -111,21 +122,30 @@ enum HeaderReader {
 
     // MARK: - HEIF family: the ftyp box names the brands the file conforms to.
 
+    static let avifBrands: Set = ["avif", "avis"]
+    static let heicBrands: Set = ["heic", "heix", "heim", "heis", "hevc", "hevx"]
+    /// Generic HEIF still images and sequences: the codec is not named here.
+    static let heifBrands: Set = ["mif1", "msf1", "mif2"]
+
+    /// The format an `ftyp` box declares: the major brand decides, then the compatible
+    /// brands, most specific first. MP4, QuickTime, CR3 and other ISO-BMFF files name none of
+    /// these brands and are not images to us.
     private static func isoBrand(_ bytes: Bytes) -> ImageFormat? {
         let boxSize = Int(bytes.uint32BE(at: 0))
-        guard boxSize >= 16, bytes.count >= 16 else { return nil }
-        var brands = [String(decoding: bytes.slice(8, 4), as: UTF8.self)]
+        // size, "ftyp", major brand, minor version, then four-byte compatible brands.
+        guard boxSize >= 16, boxSize % 4 == 0, bytes.count >= 16 else { return nil }
+        let major = String(decoding: bytes.slice(8, 4), as: UTF8.self)
+        var compatible: [String] = []
         var offset = 16
         while offset + 4 <= min(boxSize, bytes.count) {
-            brands.append(String(decoding: bytes.slice(offset, 4), as: UTF8.self))
+            compatible.append(String(decoding: bytes.slice(offset, 4), as: UTF8.self))
             offset += 4
         }
-        let avif: Set = ["avif", "avis"]
-        let heic: Set = ["heic", "heix", "heim", "heis", "hevc", "hevx"]
-        if avif.contains(brands[0]) { return .avif }
-        if heic.contains(brands[0]) { return .heic }
-        if brands.contains(where: avif.contains) { return .avif }
-        if brands.contains(where: heic.contains) { return .heic }
+        if avifBrands.contains(major) { return .avif }
+        if heicBrands.contains(major) { return .heic }
+        if compatible.contains(where: avifBrands.contains) { return .avif }
+        if compatible.contains(where: heicBrands.contains) { return .heic }
+        if heifBrands.contains(major) || compatible.contains(where: heifBrands.contains) { return .heif }
         return nil
     }
 

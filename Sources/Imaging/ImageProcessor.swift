@@ -17,11 +17,18 @@ public final class ImageProcessor: Sendable {
     public static let defaultMaxPixels = 40_000_000
 
     let limiter: AsyncLimiter
+    private let capabilityOverride: ImagingCapabilities?
 
     public var maxConcurrentJobs: Int { limiter.limit }
 
-    public init(maxConcurrentJobs: Int = ProcessInfo.processInfo.activeProcessorCount) {
+    /// What this processor decodes: the detected capabilities, unless it was made with others
+    /// (to serve as a machine without a codec would).
+    public var capabilities: ImagingCapabilities { capabilityOverride ?? Self.capabilities }
+
+    public init(maxConcurrentJobs: Int = ProcessInfo.processInfo.activeProcessorCount,
+                capabilities: ImagingCapabilities? = nil) {
         limiter = AsyncLimiter(limit: max(1, maxConcurrentJobs))
+        capabilityOverride = capabilities
         // Start libvips now rather than inside the first request; a failure surfaces on use.
         try? VipsRuntime.start()
         // Detecting capabilities encodes two small images (~150 ms); do it off the caller's
@@ -35,23 +42,38 @@ public final class ImageProcessor: Sendable {
 
     // MARK: - Probe
 
+    /// The format the first bytes declare (magic numbers, `ftyp` brands), or nil. Nothing
+    /// else is checked: `probe` says whether the file really is one.
+    public static func sniff(_ data: Data) -> ImageFormat? { HeaderReader.format(data) }
+
+    /// `probe` with what this processor decodes.
+    public func probe(_ data: Data, maxPixels: Int) throws(ImagingError) -> ImageInfo {
+        try Self.probe(data, maxPixels: maxPixels, capabilities: capabilities)
+    }
+
     /// Format from magic bytes, and the stored width and height, from the header alone.
-    /// A header declaring more than `maxPixels` is refused before any decoder runs.
-    public static func probe(_ data: Data, maxPixels: Int) throws(ImagingError) -> ImageInfo {
+    /// A header declaring more than `maxPixels` is refused before any decoder runs. A HEIF
+    /// container is read by libheif (header only) and must hold a codec `capabilities` can
+    /// decode: HEVC needs `heic`, AV1 needs `avif`, whatever its brand says.
+    public static func probe(_ data: Data, maxPixels: Int,
+                             capabilities: ImagingCapabilities = ImageProcessor.capabilities) throws(ImagingError) -> ImageInfo {
         let info: ImageInfo
         switch try HeaderReader.read(data) {
         case let .sized(format, width, height):
             info = ImageInfo(format: format, width: width, height: height)
         case let .container(format):
-            guard capabilities.supports(format) else {
-                throw .unsupportedImage("\(format.displayName) images are not supported by this server.")
-            }
+            guard capabilities.supports(format) else { throw notDecodable(format) }
             try VipsRuntime.start()
-            let size = try Vips.headerSize(data)
-            info = ImageInfo(format: format, width: size.width, height: size.height)
+            let header = try Vips.heifHeader(data)
+            guard let codec = header.codec, capabilities.decodes(codec) else { throw notDecodable(format) }
+            info = ImageInfo(format: format, width: header.width, height: header.height)
         }
         try checkPixels(width: info.width, height: info.height, limit: maxPixels)
         return info
+    }
+
+    private static func notDecodable(_ format: ImageFormat) -> ImagingError {
+        .unsupportedImage("This server cannot decode this \(format.displayName) image.")
     }
 
     // MARK: - Uploads
@@ -59,9 +81,10 @@ public final class ImageProcessor: Sendable {
     /// The upload made safe to store and send on: orientation applied, every piece of
     /// metadata removed (EXIF, GPS, XMP, IPTC; an ICC profile is converted to sRGB and then
     /// dropped), the long edge shrunk to `maxLongEdge` if larger, and re-encoded in the same
-    /// format (JPEG q90, PNG, WebP q90; HEIC and AVIF become JPEG).
+    /// format (JPEG q90, PNG, WebP q90). HEIC, HEIF and AVIF become JPEG q90: every model
+    /// reads JPEG, few read HEIF.
     public func normaliseUpload(_ data: Data, maxPixels: Int, maxLongEdge: Int = 2048) async throws(ImagingError) -> EncodedImage {
-        let info = try Self.probe(data, maxPixels: maxPixels)
+        let info = try probe(data, maxPixels: maxPixels)
         guard maxLongEdge > 0 else { throw .processingFailed("The size limit must be at least 1 pixel.") }
         return try await runJob { () throws(ImagingError) -> EncodedImage in
             try Vips.withPinnedBytes(data) { raw throws(ImagingError) in
@@ -71,7 +94,7 @@ public final class ImageProcessor: Sendable {
                     return try image.encode(.png, quality: 0)
                 case .webp:
                     return try image.encode(.webp, quality: Self.uploadQuality)
-                case .jpeg, .heic, .avif:
+                case .jpeg, .heic, .heif, .avif:
                     return try Vips.flattenedOntoWhite(image).encode(.jpeg, quality: Self.uploadQuality)
                 }
             }

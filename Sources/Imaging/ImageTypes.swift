@@ -1,9 +1,17 @@
 import Foundation
 
 /// The image formats Interior reads. Which one a file is comes from its magic bytes, never
-/// from a file name or a client's content type.
+/// from a file name or a client's content type. The HEIF family is told apart by the brands
+/// of its `ftyp` box, as its MIME types are: `heic` (HEVC, what iPhones save), `avif` (AV1)
+/// and `heif` (a file that names only the generic HEIF brands `mif1`/`msf1`).
 public enum ImageFormat: String, Sendable, CaseIterable, Codable {
-    case jpeg, png, webp, heic, avif
+    case jpeg, png, webp, heic, heif, avif
+
+    /// The format a MIME type names, if it is one of ours.
+    public init?(mimeType: String) {
+        guard let format = Self.allCases.first(where: { $0.mimeType == mimeType }) else { return nil }
+        self = format
+    }
 
     public var mimeType: String {
         switch self {
@@ -11,6 +19,7 @@ public enum ImageFormat: String, Sendable, CaseIterable, Codable {
         case .png: "image/png"
         case .webp: "image/webp"
         case .heic: "image/heic"
+        case .heif: "image/heif"
         case .avif: "image/avif"
         }
     }
@@ -21,13 +30,37 @@ public enum ImageFormat: String, Sendable, CaseIterable, Codable {
         case .png: "png"
         case .webp: "webp"
         case .heic: "heic"
+        case .heif: "heif"
         case .avif: "avif"
         }
     }
+
+    /// The name people know the format by, for messages.
+    public var displayName: String {
+        switch self {
+        case .jpeg: "JPEG"
+        case .png: "PNG"
+        case .webp: "WebP"
+        case .heic: "HEIC"
+        case .heif: "HEIF"
+        case .avif: "AVIF"
+        }
+    }
+
+    /// Whether the format is an ISO-BMFF (HEIF) container, decoded by libheif.
+    public var isHeifFamily: Bool { [.heic, .heif, .avif].contains(self) }
+
+    /// "JPEG, PNG or WebP": the names of `formats` as a sentence would list them.
+    public static func listed(_ formats: [ImageFormat]) -> String {
+        let names = formats.map(\.displayName)
+        guard let last = names.last else { return "" }
+        return names.count == 1 ? last : names.dropLast().joined(separator: ", ") + " or " + last
+    }
 }
 
-/// What a header says: the format and the stored dimensions (before any orientation tag is
-/// applied; pixel count and short edge are the same either way).
+/// What a header says: the format and the stored dimensions (before any EXIF orientation tag
+/// is applied; HEIF sizes are after its own rotation box. Pixel count and short edge are the
+/// same either way).
 public struct ImageInfo: Sendable, Equatable {
     public let format: ImageFormat
     public let width: Int
@@ -82,8 +115,11 @@ public struct RGB: Sendable, Equatable, Hashable, Codable {
 }
 
 public enum ImagingError: Error, Equatable, Sendable {
-    /// Not a JPEG, PNG or WebP (or HEIC/AVIF where supported), or truncated or corrupt.
+    /// Not a format this server decodes: not JPEG, PNG, WebP or (where libheif and the codec
+    /// are installed) HEIC/HEIF/AVIF.
     case unsupportedImage(String)
+    /// One of those formats by its first bytes, but truncated or corrupt.
+    case damagedImage(String)
     /// The header declares more pixels than the caller allows.
     case tooManyPixels(width: Int, height: Int, limit: Int)
     /// libvips failed on an image that looked valid, or the request itself was impossible.
@@ -92,7 +128,7 @@ public enum ImagingError: Error, Equatable, Sendable {
     /// A short sentence fit to show a user.
     public var message: String {
         switch self {
-        case .unsupportedImage(let reason), .processingFailed(let reason):
+        case .unsupportedImage(let reason), .damagedImage(let reason), .processingFailed(let reason):
             return reason
         case .tooManyPixels(let width, let height, let limit):
             let megapixels = limit % 1_000_000 == 0

@@ -19,11 +19,21 @@ public struct ImagingCapabilities: Sendable, Equatable, Codable {
         self.text = text
     }
 
+    /// Whether files of `format` can be decoded here. A generic HEIF file may hold either
+    /// codec; which one it holds is checked on its header (`decodes`).
     public func supports(_ format: ImageFormat) -> Bool {
         switch format {
         case .jpeg, .png, .webp: true
         case .heic: heic
+        case .heif: heic || avif
         case .avif: avif
+        }
+    }
+
+    func decodes(_ codec: HeifCodec) -> Bool {
+        switch codec {
+        case .hevc: heic
+        case .av1: avif
         }
     }
 
@@ -62,6 +72,11 @@ public struct ImagingCapabilities: Sendable, Equatable, Codable {
         defer { cvips_unref(mask) }
         return cvips_width(mask) > 1 && cvips_height(mask) > 1
     }
+}
+
+/// The codecs of HEIF images we decode, as libvips names them (`heif-compression`).
+enum HeifCodec: String {
+    case hevc, av1
 }
 
 /// A small gradient encoded in any format we can write; used to prove a codec works.

@@ -86,18 +86,8 @@ extension ImageFormat {
         case .jpeg: CVIPS_SAVE_JPEG
         case .png: CVIPS_SAVE_PNG
         case .webp: CVIPS_SAVE_WEBP
-        case .heic: CVIPS_SAVE_HEIC
+        case .heic, .heif: CVIPS_SAVE_HEIC
         case .avif: CVIPS_SAVE_AVIF
-        }
-    }
-
-    var displayName: String {
-        switch self {
-        case .jpeg: "JPEG"
-        case .png: "PNG"
-        case .webp: "WebP"
-        case .heic: "HEIC"
-        case .avif: "AVIF"
         }
     }
 }
@@ -105,7 +95,7 @@ extension ImageFormat {
 /// The libvips calls a job makes, with failures mapped to our errors. Everything here
 /// blocks, so it runs on a job thread, never on the cooperative pool.
 enum Vips {
-    static let corrupt = ImagingError.unsupportedImage("The image is truncated or corrupt.")
+    static let corrupt = ImagingError.damagedImage("The image is truncated or corrupt.")
     static let failed = ImagingError.processingFailed("The image could not be processed.")
 
     /// Runs `body` with the bytes pinned; every image made from them must be released
@@ -121,11 +111,13 @@ enum Vips {
         return try result.get()
     }
 
-    /// Header-only dimensions, for containers whose header we do not parse ourselves.
-    static func headerSize(_ data: Data) throws(ImagingError) -> (width: Int, height: Int) {
+    /// What libheif's header parse of a HEIF container says: the primary image's size after
+    /// its rotation and mirroring, and its codec (`hevc`, `av1`, …). Nothing is decoded.
+    static func heifHeader(_ data: Data) throws(ImagingError) -> (width: Int, height: Int, codec: HeifCodec?) {
         try withPinnedBytes(data) { raw throws(ImagingError) in
             let image = try VipsImageRef(cvips_header_from_buffer(raw.baseAddress, raw.count), orThrow: corrupt)
-            return (image.width, image.height)
+            let codec = cvips_get_string(image.pointer, "heif-compression").flatMap { HeifCodec(rawValue: String(cString: $0)) }
+            return (image.width, image.height, codec)
         }
     }
 

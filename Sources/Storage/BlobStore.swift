@@ -30,6 +30,16 @@ public protocol BlobStore: Sendable {
 
     /// Succeeds when the backend is reachable and every bucket in `buckets` is usable.
     func checkHealth(buckets: [String]) async throws(StorageError)
+
+    /// Every URL at which the object might be served to someone without credentials (what
+    /// `StorageCheck` probes). Pure, like `publicURL`.
+    func anonymousURLs(bucket: String, path: String) throws(StorageError) -> [URL]
+}
+
+extension BlobStore {
+    public func anonymousURLs(bucket: String, path: String) throws(StorageError) -> [URL] {
+        [try publicURL(bucket: bucket, path: path)]
+    }
 }
 
 /// An object's bytes and metadata.

@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import Crypto
 import Foundation
 import Logging
 import NIOCore
@@ -124,9 +125,25 @@ public struct S3BlobStore: BlobStore {
             while prefix.hasSuffix("/") { prefix.removeLast() }
             text = "\(prefix)/\(bucket)/\(URIEncoding.encodePath(path))"
         } else {
-            text = "\(scheme)://\(host)\(SigV4Signer.encodePath(objectPath(bucket, path)))"
+            return try endpointURL(bucket: bucket, path: path)
         }
         guard let url = URL(string: text) else { throw .invalidPath("cannot be expressed as a URL") }
+        return url
+    }
+
+    /// The public URL and, when that is elsewhere (a CDN), the object's unsigned URL on the
+    /// endpoint itself: an S3 service may serve either without credentials.
+    public func anonymousURLs(bucket: String, path: String) throws(StorageError) -> [URL] {
+        let urls = [try publicURL(bucket: bucket, path: path), try endpointURL(bucket: bucket, path: path)]
+        return urls[0] == urls[1] ? [urls[0]] : urls
+    }
+
+    /// `{endpoint}/{bucket}/{path}`, unsigned.
+    private func endpointURL(bucket: String, path: String) throws(StorageError) -> URL {
+        try ObjectPath.check(bucket: bucket, path: path)
+        guard let url = URL(string: "\(scheme)://\(host)\(SigV4Signer.encodePath(objectPath(bucket, path)))") else {
+            throw .invalidPath("cannot be expressed as a URL")
+        }
         return url
     }
 
@@ -142,8 +159,7 @@ public struct S3BlobStore: BlobStore {
 
     // MARK: Buckets
 
-    /// Creates each bucket that does not exist yet — a development and test convenience;
-    /// production buckets are made by whoever owns the account.
+    /// Creates each bucket that does not exist yet (`interior storage init`, tests).
     public func ensureBuckets(_ names: [String]) async throws(StorageError) {
         for name in names { try ObjectPath.validateBucket(name) }
         for name in names {
@@ -162,6 +178,24 @@ public struct S3BlobStore: BlobStore {
         }
     }
 
+    /// Supabase Storage's S3 endpoint (`…/storage/v1/s3`), which has no bucket policies: a
+    /// bucket is made public in its dashboard or its own Storage API.
+    public var isSupabaseStorage: Bool { basePath.hasSuffix("/storage/v1/s3") }
+
+    /// Sets a bucket policy letting anyone read the bucket's objects (`s3:GetObject`),
+    /// replacing any policy it had. Services without bucket policies answer an error.
+    public func allowAnonymousRead(bucket: String) async throws(StorageError) {
+        try ObjectPath.validateBucket(bucket)
+        let policy = #"{"Version":"2012-10-17","Statement":[{"Sid":"InteriorPublicRead","Effect":"Allow","#
+            + #""Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::\#(bucket)/*"}]}"#
+        let body = Data(policy.utf8)
+        // AWS requires a checksum of a policy body.
+        let md5 = Data(Insecure.MD5.hash(data: body)).base64EncodedString()
+        let response = try await send(.PUT, bucket: bucket, key: nil, query: [("policy", "")],
+                                      headers: [("content-type", "application/json"), ("content-md5", md5)], body: body)
+        guard response.status == 200 || response.status == 204 else { throw response.error(bucket: bucket) }
+    }
+
     private func requireBucket(_ bucket: String) async throws(StorageError) {
         let response = try await send(.HEAD, bucket: bucket, key: nil)
         guard response.status == 200 else { throw response.error(bucket: bucket) }
@@ -178,13 +212,14 @@ public struct S3BlobStore: BlobStore {
 
     private enum Method: String { case GET, PUT, HEAD, DELETE }
 
-    private func send(_ method: Method, bucket: String?, key: String?, headers: [SigV4Signer.Field] = [],
-                      body: Data? = nil) async throws(StorageError) -> S3Response {
+    private func send(_ method: Method, bucket: String?, key: String?, query: [SigV4Signer.Field] = [],
+                      headers: [SigV4Signer.Field] = [], body: Data? = nil) async throws(StorageError) -> S3Response {
         let path = objectPath(bucket, key)
         let payload = body ?? Data()
-        let signed = signer.sign(method: method.rawValue, host: host, path: path, headers: headers,
+        let signed = signer.sign(method: method.rawValue, host: host, path: path, query: query, headers: headers,
                                  payloadHash: SigV4Signer.payloadHash(payload), date: now())
-        var request = HTTPClientRequest(url: "\(scheme)://\(host)\(SigV4Signer.encodePath(path))")
+        let queryString = query.isEmpty ? "" : "?" + SigV4Signer.canonicalQuery(query)
+        var request = HTTPClientRequest(url: "\(scheme)://\(host)\(SigV4Signer.encodePath(path))\(queryString)")
         request.method = .init(rawValue: method.rawValue)
         for field in signed { request.headers.add(name: field.name, value: field.value) }
         if let body { request.body = .bytes(ByteBuffer(bytes: body)) }

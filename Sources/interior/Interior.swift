@@ -15,7 +15,7 @@ struct Interior: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "interior",
         abstract: "Interior — the generation engine of an AI interior-design app.",
-        subcommands: [Serve.self, Migrate.self, Sweep.self, Token.self, Plan.self, Credit.self, Emulator.self],
+        subcommands: [Serve.self, Migrate.self, Sweep.self, Token.self, Plan.self, Credit.self, StorageCommand.self, Emulator.self],
         defaultSubcommand: Serve.self)
 
     /// ArgumentParser's own `main`, with libvips released before the process exits however
@@ -83,6 +83,7 @@ extension Interior {
             MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: metrics.registry))
             do {
                 try await withApplication(settings, command: "serve", replicate: .live, metrics: metrics, backgroundWork: true) { app in
+                    try await Operations.checkStorageAtStartup(app)
                     app.logger.notice("Interior listening on \(settings.publicBaseURL.absoluteString)")
                     try await app.execute()
                 }

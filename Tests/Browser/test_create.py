@@ -4,10 +4,14 @@ the image checks made before anything is sent."""
 import os
 import unittest
 
+import pillow_heif
+
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.keys import Keys
 
 from support import BASE_URL, PageTest, http_get, write_photo
+
+pillow_heif.register_heif_opener()
 
 
 class ImagineTests(PageTest):
@@ -112,6 +116,31 @@ class PhotoTests(PageTest):
             "return [arguments[0].naturalWidth, arguments[0].naturalHeight]", thumbnail)
         self.assertGreater(width, height, "3:2 is landscape")
 
+    def test_an_iphone_heic_photo_is_offered_accepted_and_sent(self):
+        photo = write_photo(self.files.name, "IMG_0042.HEIC", (900, 600), "HEIF")
+        self.open_page()
+        self.sign_in_as_demo_user()
+        accept = self.find("#input1").get_attribute("accept").split(",")
+        for wanted in ("image/heic", "image/heif", "image/avif", ".heic", ".avif"):
+            self.assertIn(wanted, accept, "the file picker offers phone photos")
+        self.assertIn("HEIC", self.text("#input1-hint"))
+
+        self.upload("input1", photo)
+        self.wait.until(lambda d: self.shown("#field-input1 .preview"))
+        self.assertFalse(self.shown("#input1-error"), "a HEIC photo is not refused, drawable here or not")
+        self.assertIn("IMG_0042.HEIC", self.text("#field-input1 .preview-caption"))
+        drawn = self.driver.execute_script(
+            "const img = document.querySelector('#field-input1 .preview-image');"
+            "return new Promise((done) => { if (img.complete) done(img.naturalWidth > 0);"
+            " else img.addEventListener('load', () => done(true)); img.addEventListener('error', () => done(false)); })")
+        if not drawn:
+            self.wait.until(lambda d: "no preview in this browser" in self.text("#field-input1 .preview-caption"))
+
+        self.choose_radio("variants", "1")
+        self.generate()
+        [thumbnail] = self.wait_for_results(1)
+        self.assertIn("Redesign", self.text("#results-summary"))
+
     def test_compose_shows_two_image_inputs_and_checks_them_before_sending(self):
         not_an_image = os.path.join(self.files.name, "notes.jpg")
         with open(not_an_image, "w") as file:
@@ -127,7 +156,7 @@ class PhotoTests(PageTest):
 
         self.upload("input2", not_an_image)
         self.wait.until(lambda d: self.shown("#input2-error"))
-        self.assertIn("is not a JPEG, PNG or WebP image", self.text("#input2-error"))
+        self.assertIn("is not a JPEG, PNG, WebP, HEIC, HEIF or AVIF image", self.text("#input2-error"))
         self.assertEqual(self.find("#input2").get_attribute("aria-invalid"), "true")
         self.assertFalse(self.shown("#field-input2 .preview"))
 

@@ -30,8 +30,13 @@ extension ImagingTests {
 
         @Test("formats name their MIME type and file extension")
         func formatNames() {
-            #expect(ImageFormat.allCases.map(\.mimeType) == ["image/jpeg", "image/png", "image/webp", "image/heic", "image/avif"])
-            #expect(ImageFormat.allCases.map(\.fileExtension) == ["jpg", "png", "webp", "heic", "avif"])
+            #expect(ImageFormat.allCases.map(\.mimeType)
+                == ["image/jpeg", "image/png", "image/webp", "image/heic", "image/heif", "image/avif"])
+            #expect(ImageFormat.allCases.map(\.fileExtension) == ["jpg", "png", "webp", "heic", "heif", "avif"])
+            #expect(ImageFormat.allCases.allSatisfy { ImageFormat(mimeType: $0.mimeType) == $0 })
+            #expect(ImageFormat(mimeType: "image/gif") == nil && ImageFormat(mimeType: "IMAGE/HEIC") == nil)
+            #expect(ImageFormat.listed([.jpeg, .png, .webp, .heic, .avif]) == "JPEG, PNG, WebP, HEIC or AVIF")
+            #expect(ImageFormat.listed([.jpeg]) == "JPEG" && ImageFormat.listed([]) == "")
         }
 
         @Test("error messages are plain sentences")
@@ -40,7 +45,7 @@ extension ImagingTests {
                 == "The image is 30000×30000 pixels; the limit is 40 megapixels.")
             #expect(ImagingError.tooManyPixels(width: 9, height: 9, limit: 2_500_000).message
                 == "The image is 9×9 pixels; the limit is 2.5 megapixels.")
-            #expect(HeaderReader.notAnImage.message == "The file is not a JPEG, PNG or WebP image.")
+            #expect(HeaderReader.notAnImage.message == "The file is not a JPEG, PNG, WebP, HEIC or AVIF image.")
         }
     }
 }

@@ -41,6 +41,11 @@ extension ImagingError {
         if case .unsupportedImage = self { return true }
         return false
     }
+
+    var isDamagedImage: Bool {
+        if case .damagedImage = self { return true }
+        return false
+    }
 }
 
 /// Hand-made headers: a valid signature and size fields, no pixel data behind them.

@@ -88,12 +88,25 @@ extension ImagingTests {
                 ("gif", try scratch.pillowFixture("a.gif", "gradient", "gif", "40", "30")),
                 ("tiff", try scratch.pillowFixture("a.tiff", "gradient", "tiff", "40", "30")),
                 ("bmp", try scratch.pillowFixture("a.bmp", "gradient", "bmp", "40", "30")),
-                ("png signature only", CraftedHeader.png(width: 10, height: 10).prefix(8)),
-                ("jpeg without a frame header", Data([0xFF, 0xD8, 0xFF, 0xD9])),
             ]
             for (label, data) in samples {
                 let error = imagingError { () throws(ImagingError) in _ = try ImageProcessor.probe(data, maxPixels: Self.limit) }
                 #expect(error?.isUnsupportedImage == true, "\(label): \(String(describing: error))")
+                #expect(ImageProcessor.sniff(data) == nil, "\(label)")
+            }
+        }
+
+        @Test("a signature with no readable header behind it is a damaged image, not another kind of file")
+        func refusesBrokenHeaders() throws {
+            let samples: [(String, Data, ImageFormat)] = [
+                ("png signature only", CraftedHeader.png(width: 10, height: 10).prefix(8), .png),
+                ("jpeg without a frame header", Data([0xFF, 0xD8, 0xFF, 0xD9]), .jpeg),
+                ("webp without a VP8 chunk", Data("RIFF\u{0}\u{0}\u{0}\u{0}WEBPJUNK".utf8) + Data(count: 32), .webp),
+            ]
+            for (label, data, format) in samples {
+                #expect(ImageProcessor.sniff(data) == format, "\(label)")
+                let error = imagingError { () throws(ImagingError) in _ = try ImageProcessor.probe(data, maxPixels: Self.limit) }
+                #expect(error?.isDamagedImage == true, "\(label): \(String(describing: error))")
             }
         }
     }

@@ -104,9 +104,16 @@ extension ImagingTests {
             let model = try scratch.pillowFixture("model.png", "gradient", "png", "1000", "1000")
             let noise = try scratch.pillowFixture("noise.png", "noise", "png", "300", "300")
             let truncated = noise.prefix(noise.count / 2)
+            let heic = try PhonePhotos.make(.heic, width: 640, height: 480, orientation: 6)
+            let avif = try PhonePhotos.make(.avif, width: 640, height: 480)
 
             func iteration() async throws {
                 _ = try await processor.normaliseUpload(photo, maxPixels: Self.limit)
+                _ = try await processor.normaliseUpload(heic, maxPixels: Self.limit)
+                _ = try await processor.normaliseUpload(avif, maxPixels: Self.limit)
+                #expect(await imagingError { () async throws(ImagingError) in
+                    _ = try await processor.normaliseUpload(heic.prefix(heic.count / 2), maxPixels: Self.limit)
+                }?.isDamagedImage == true)
                 _ = try await processor.renderOutput(model, longEdge: 768, maxPixels: Self.limit)
                 _ = try await processor.regrade(photo, toward: RGB(r: 200, g: 150, b: 90), amount: 0.5,
                                                 width: 512, height: 384, maxPixels: Self.limit)
@@ -115,7 +122,7 @@ extension ImagingTests {
                 let failure = await imagingError { () async throws(ImagingError) in
                     _ = try await processor.normaliseUpload(truncated, maxPixels: Self.limit)
                 }
-                #expect(failure?.isUnsupportedImage == true)
+                #expect(failure?.isDamagedImage == true)
             }
 
             // Other tests of this process may hold a few images of their own at any moment,

@@ -3,26 +3,36 @@ import Testing
 
 @Suite("Moderation")
 struct ModerationTests {
-    @Test("the allowed corpus holds at least 200 prompts and the disallowed one at least 40")
+    @Test("the corpus holds at least 300 prompts, at least half of them ordinary interior language, and every taxonomy category")
     func corporaAreLargeEnough() {
-        #expect(AllowedPrompts.all.count >= 200)
-        #expect(Set(AllowedPrompts.all).count == AllowedPrompts.all.count, "duplicate allowed prompts")
-        #expect(DisallowedPrompts.all.count >= 40)
+        let allowed = AllowedPrompts.all
+        let disallowed = DisallowedPrompts.all.map(\.text)
+        #expect(allowed.count + disallowed.count >= 300)
+        #expect(allowed.count * 2 >= allowed.count + disallowed.count, "fewer benign than harmful prompts")
+        #expect(Set(allowed).count == allowed.count, "duplicate allowed prompts")
+        #expect(Set(disallowed).count == disallowed.count, "duplicate disallowed prompts")
+        #expect(Set(allowed).isDisjoint(with: disallowed), "a prompt in both corpora")
         for category in ModerationCategory.allCases {
             #expect(DisallowedPrompts.all.filter { $0.category == category }.count >= 8, "few \(category) cases")
+        }
+        for category in Taxonomy.allCases {
+            #expect(DisallowedPrompts.all.filter { $0.taxonomy == category }.count >= 8, "few \(category.rawValue) cases")
         }
     }
 
     @Test("ordinary interior language passes, including words that contain listed terms")
     func allowedCorpusPasses() {
-        let refused = AllowedPrompts.all.filter { Moderation.check($0) != .allowed }
-        #expect(refused.isEmpty, "refused: \(refused.map { "\($0) → \(Moderation.check($0))" })")
+        for text in AllowedPrompts.all {
+            let verdict = Moderation.check(text)
+            #expect(verdict == .allowed, "refused as \(verdict): \(text)")
+        }
     }
 
     @Test("clearly disallowed requests are refused under the right category, however disguised")
     func disallowedCorpusFails() {
-        for (text, category) in DisallowedPrompts.all {
-            #expect(Moderation.check(text) == .rejected(category), "\(text)")
+        for (text, taxonomy, category) in DisallowedPrompts.all {
+            let verdict = Moderation.check(text)
+            #expect(verdict == .rejected(category), "\(taxonomy.rawValue) prompt got \(verdict): \(text)")
         }
     }
 
@@ -110,10 +120,56 @@ struct ModerationTests {
         #expect(Moderation.check("nude man on the rug") == .rejected(.sexual))
     }
 
+    @Test("a contraction is not glued to the word before it; other punctuation inside a word is")
+    func contractions() {
+        #expect(Moderation.check("bunk beds for kids who're into space") == .allowed)
+        #expect(Moderation.check("kids who\u{2019}re into space") == .allowed, "a typographic apostrophe")
+        #expect(Moderation.check("wh'ore on the wall") == .rejected(.sexual))
+        #expect(Moderation.check("wh.ore on the wall") == .rejected(.sexual))
+    }
+
+    @Test("words that only look like stretched listed words pass")
+    func stretchedLookAlikes() {
+        #expect(Moderation.check("a studio for rapping and recording") == .allowed)
+        #expect(Moderation.check("she rapped on the door") == .allowed)
+        #expect(Moderation.check("raaape") == .rejected(.sexual))
+    }
+
     @Test("a listed word in a known innocent expression is allowed, elsewhere refused")
     func exemptExpressions() {
         #expect(Moderation.check("90s heroin chic bedroom") == .allowed)
         #expect(Moderation.check("heroin on the bedside table") == .rejected(.illegalGoods))
+        #expect(Moderation.check("heroin. Chic bedroom") == .rejected(.illegalGoods), "a qualifier in another sentence")
+        #expect(Moderation.check("a kaffir lime in a pot") == .allowed)
+        #expect(Moderation.check("kaffir written on the wall") == .rejected(.hateful))
+        #expect(Moderation.check("a 1488 mm vanity") == .allowed)
+        #expect(Moderation.check("a 1488 sticker on the fridge") == .rejected(.hateful))
+    }
+
+    @Test("a religious swastika, so qualified, is allowed; any other is refused")
+    func religiousSwastika() {
+        #expect(Moderation.check("a Hindu swastika rangoli at the door") == .allowed)
+        #expect(Moderation.check("a Buddhist swastika on the altar") == .allowed)
+        #expect(Moderation.check("a swastika rangoli at the door") == .rejected(.hateful))
+        #expect(Moderation.check("a black swastika on a red flag") == .rejected(.hateful))
+        #expect(Moderation.check("my hindu friend, swastika flags") == .rejected(.hateful))
+    }
+
+    @Test("a phrase is innocent before the words that make its last word innocent")
+    func exemptPhraseEndings() {
+        #expect(Moderation.check("build a bomb shelter under the garden") == .allowed)
+        #expect(Moderation.check("build a bomb in the shed") == .rejected(.illegalGoods))
+        #expect(Moderation.check("build a bomb") == .rejected(.illegalGoods), "at the end of the text")
+        #expect(Moderation.check("build a bomb. Shelter the kids") == .rejected(.illegalGoods),
+                "the innocent word must follow within the phrase's sentence")
+    }
+
+    @Test("a hate symbol is refused like the hate group it stands for")
+    func hateSymbols() {
+        // The reported gap: the group was refused, its symbol passed.
+        #expect(Moderation.check("a nazi flag over the fireplace") == .rejected(.hateful))
+        #expect(Moderation.check("a swastika flag over the fireplace") == .rejected(.hateful))
+        #expect(Moderation.check("swastikas painted on the garage door") == .rejected(.hateful))
     }
 
     @Test("blank and empty text is allowed")

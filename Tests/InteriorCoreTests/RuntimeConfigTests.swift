@@ -18,6 +18,8 @@ struct RuntimeConfigTests {
         #expect(config.styles.count == 10)
         #expect(config.limits.maxVariants == 3)
         #expect(config.limits.maxUploadBytes == 15 * 1024 * 1024)
+        #expect(config.limits.acceptedMimeTypes
+            == ["image/jpeg", "image/png", "image/webp", "image/heic", "image/heif", "image/avif"])
         #expect(config.limits.maxPixels == 40_000_000)
         #expect(config.limits.minShortEdge == 256)
         #expect(config.plans.map(\.monthlyGenerations) == [10, 150, 600])
@@ -58,7 +60,8 @@ struct RuntimeConfigTests {
         (#"{"modes": []}"#, "modes: must list at least one mode"),
         (#"{"modes": ["imagine"]}"#, #"defaults.mode: "redesign" is not one of modes"#),
         (#"{"defaults": {"variants": 4}}"#, "defaults.variants: must be between 1 and limits.maxVariants (3)"),
-        (#"{"limits": {"acceptedMimeTypes": ["image/gif"]}}"#, #"limits.acceptedMimeTypes: unsupported type "image/gif" (supported: image/jpeg, image/png, image/webp)"#),
+        (#"{"limits": {"acceptedMimeTypes": ["image/gif"]}}"#, #"limits.acceptedMimeTypes: unsupported type "image/gif" (supported: image/jpeg, image/png, image/webp, image/heic, image/heif, image/avif)"#),
+        (#"{"limits": {"acceptedMimeTypes": ["image/jpeg", "image/HEIC"]}}"#, #"limits.acceptedMimeTypes: unsupported type "image/HEIC" (supported: image/jpeg, image/png, image/webp, image/heic, image/heif, image/avif)"#),
         (#"{"roomTypes": [{"id": "a", "label": "A"}, {"id": "b", "label": "a"}]}"#, #"roomTypes[1]: "a" is used twice (ids and labels must be unique, ignoring case)"#),
         (#"{"styles": [{"id": "x", "label": "X", "seed": " "}]}"#, "styles[0].seed: must not be empty"),
         (#"{"roomTypes": [{"id": "has space", "label": "A"}]}"#, "roomTypes[0].id: must be 1–64 letters, digits, '_' or '-'"),

@@ -4,18 +4,18 @@ import Foundation
 import Testing
 @testable import Storage
 
-@Suite("S3 blob store against moto", .motoServer)
+/// Against SeaweedFS, which checks every signature and presigned expiry itself.
+@Suite("S3 blob store against SeaweedFS")
 struct S3BlobStoreTests {
-    static let accessKeyId = MotoServer.accessKeyId
-    static let secretAccessKey = MotoServer.secretAccessKey
-    static let region = "ap-southeast-2"
+    static let accessKeyId = SeaweedFS.accessKeyId
+    static let secretAccessKey = SeaweedFS.secretAccessKey
+    static let region = SeaweedFS.region
 
     let endpoint: URL
     let store: S3BlobStore
 
-    init() throws {
-        let server = try #require(MotoServer.current, "the suite's moto server is not running")
-        endpoint = server.endpoint
+    init() async throws {
+        endpoint = try await SeaweedFS.shared().endpoint
         store = S3BlobStore(configuration: Self.configuration(endpoint), httpClient: .shared)
     }
 
@@ -26,7 +26,7 @@ struct S3BlobStoreTests {
 
     /// A bucket of its own for each test, so tests can run in parallel against one server.
     func freshBucket() async throws -> String {
-        let bucket = "t-\(UUID().uuidString.lowercased().prefix(18))"
+        let bucket = SeaweedFS.uniqueBucket()
         try await store.ensureBuckets([bucket])
         return bucket
     }
@@ -91,7 +91,7 @@ struct S3BlobStoreTests {
 
         let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: url.absoluteString), timeout: .seconds(10))
         let body = try await response.body.collect(upTo: 1 << 20)
-        #expect(response.status.code == 200, "\(MotoServer.current?.gatewayLog() ?? "")")
+        #expect(response.status.code == 200)
         #expect(Data(body.readableBytesView) == bytes)
         #expect(response.headers.first(name: "content-type") == "image/jpeg")
     }
@@ -108,7 +108,7 @@ struct S3BlobStoreTests {
         #expect(store.kind == "s3")
     }
 
-    // MARK: Signatures, checked by the gateway in front of moto
+    // MARK: Signatures, checked by SeaweedFS
 
     @Test("requests signed with the wrong secret are refused, and the error shows no signature or secret")
     func wrongSecretRefused() async throws {
@@ -130,24 +130,82 @@ struct S3BlobStoreTests {
         #expect(try await store.exists(bucket: bucket, path: "a.webp") == false)
     }
 
-    @Test("a presigned URL stops working when its path is changed or it has expired")
+    @Test("a presigned URL stops working when its path, signature or expiry is changed, or it has expired")
     func presignedURLRefusals() async throws {
         let bucket = try await freshBucket()
         try await store.put(bucket: bucket, path: "in/a.jpg", data: Data("a".utf8), contentType: "image/jpeg")
         try await store.put(bucket: bucket, path: "in/b.jpg", data: Data("b".utf8), contentType: "image/jpeg")
-        let url = try await store.signedURL(bucket: bucket, path: "in/a.jpg", expiresIn: 60)
+        let url = try await store.signedURL(bucket: bucket, path: "in/a.jpg", expiresIn: 60).absoluteString
+        #expect(try await Self.fetch(url).status == 200)
 
-        let moved = url.absoluteString.replacingOccurrences(of: "/in/a.jpg?", with: "/in/b.jpg?")
+        let moved = url.replacingOccurrences(of: "/in/a.jpg?", with: "/in/b.jpg?")
         #expect(try await Self.fetch(moved).status == 403)
+        let signature = try #require(url.range(of: "X-Amz-Signature=")).upperBound
+        let flipped: Character = url[signature] == "0" ? "1" : "0"
+        let tampered = url.replacingCharacters(in: signature...signature, with: String(flipped))
+        let refused = try await Self.fetch(tampered)
+        #expect(refused.status == 403)
+        #expect(String(decoding: refused.body, as: UTF8.self).contains("<Code>SignatureDoesNotMatch</Code>"))
+        let lengthened = url.replacingOccurrences(of: "X-Amz-Expires=60", with: "X-Amz-Expires=600")
+        #expect(try await Self.fetch(lengthened).status == 403)
 
+        // Signed by a clock two minutes behind: the URL has already expired when it is used.
         let issuedTwoMinutesAgo = Date().addingTimeInterval(-120)
         let stale = S3BlobStore(configuration: Self.configuration(endpoint), httpClient: .shared, now: { issuedTwoMinutesAgo })
-        let expired = try await stale.signedURL(bucket: bucket, path: "in/a.jpg", expiresIn: 60)
-        #expect(try await Self.fetch(expired.absoluteString).status == 403)
+        let expired = try await Self.fetch(try await stale.signedURL(bucket: bucket, path: "in/a.jpg", expiresIn: 60).absoluteString)
+        #expect(expired.status == 403)
+        #expect(String(decoding: expired.body, as: UTF8.self).contains("expired"))
         let live = try await stale.signedURL(bucket: bucket, path: "in/a.jpg", expiresIn: 600)
         let fetched = try await Self.fetch(live.absoluteString)
         #expect(fetched.status == 200)
         #expect(fetched.body == Data("a".utf8))
+    }
+
+    // MARK: Anonymous reads, decided by SeaweedFS
+
+    @Test("anonymous reads work on the bucket its identities make public and are refused elsewhere")
+    func anonymousReadByIdentity() async throws {
+        let key = "anon/\(UUID().uuidString).txt"
+        try await store.put(bucket: SeaweedFS.identityPublicBucket, path: key, data: Data("open".utf8), contentType: "text/plain")
+        try await store.put(bucket: "private", path: key, data: Data("closed".utf8), contentType: "text/plain")
+        defer { Task { try? await store.delete(bucket: SeaweedFS.identityPublicBucket, path: key); try? await store.delete(bucket: "private", path: key) } }
+
+        let open = try await Self.fetch(try store.publicURL(bucket: SeaweedFS.identityPublicBucket, path: key).absoluteString)
+        #expect(open.status == 200)
+        #expect(open.body == Data("open".utf8))
+        let closed = try await Self.fetch(try store.publicURL(bucket: "private", path: key).absoluteString)
+        #expect(closed.status == 403)
+        #expect(String(decoding: closed.body, as: UTF8.self).contains("<Code>AccessDenied</Code>"))
+    }
+
+    @Test("a new bucket refuses anonymous reads until allowAnonymousRead sets its policy")
+    func anonymousReadByPolicy() async throws {
+        let bucket = try await freshBucket()
+        let other = try await freshBucket()
+        for name in [bucket, other] {
+            try await store.put(bucket: name, path: "p/x.txt", data: Data(name.utf8), contentType: "text/plain")
+        }
+        #expect(try await Self.fetch(try store.publicURL(bucket: bucket, path: "p/x.txt").absoluteString).status == 403)
+
+        try await store.allowAnonymousRead(bucket: bucket)
+        let open = try await Self.fetch(try store.publicURL(bucket: bucket, path: "p/x.txt").absoluteString)
+        #expect(open.status == 200)
+        #expect(open.body == Data(bucket.utf8))
+        // The policy is the bucket's own: its neighbour stays closed, and writing still needs a signature.
+        #expect(try await Self.fetch(try store.publicURL(bucket: other, path: "p/x.txt").absoluteString).status == 403)
+        var put = HTTPClientRequest(url: try store.publicURL(bucket: bucket, path: "p/y.txt").absoluteString)
+        put.method = .PUT
+        put.body = .bytes(Array("anonymous write".utf8))
+        #expect(try await HTTPClient.shared.execute(put, timeout: .seconds(10)).status.code == 403)
+        #expect(try await store.exists(bucket: bucket, path: "p/y.txt") == false)
+
+        // A policy for a bucket that is not there is refused (SeaweedFS 4.48 answers 500, not S3's 404).
+        let missing = "missing-\(UUID().uuidString.lowercased().prefix(8))"
+        let error = await storageError { try await store.allowAnonymousRead(bucket: missing) }
+        guard case .backend? = error else {
+            Issue.record("expected a backend error, got \(String(describing: error))")
+            return
+        }
     }
 
     static func fetch(_ url: String) async throws -> (status: Int, body: Data) {
@@ -251,6 +309,15 @@ struct S3BlobStoreTests {
             == "https://proj.supabase.co/storage/v1/object/public/public/renders/r1/0_thumb.webp")
         let port = S3BlobStore(configuration: Self.configuration(URL(string: "http://127.0.0.1:9000/")!), httpClient: .shared)
         #expect(try port.publicURL(bucket: "public", path: "x.webp").absoluteString == "http://127.0.0.1:9000/public/x.webp")
+    }
+
+    @Test("Supabase Storage is recognised by its S3 endpoint path (it has no bucket policies)")
+    func supabaseEndpoint() {
+        let store = { (endpoint: String) in S3BlobStore(configuration: Self.configuration(URL(string: endpoint)!), httpClient: .shared) }
+        #expect(store("https://proj.supabase.co/storage/v1/s3").isSupabaseStorage)
+        #expect(store("https://proj.storage.supabase.co/storage/v1/s3/").isSupabaseStorage)
+        #expect(!store("https://s3.ap-southeast-2.amazonaws.com").isSupabaseStorage)
+        #expect(!store("http://127.0.0.1:9000").isSupabaseStorage)
     }
 
     @Test("the XML error body gives code and message, and nothing else")

@@ -150,7 +150,7 @@ struct SigV4SignerTests {
     @Test("S3BlobStore.signedURL equals a boto3 client's generate_presigned_url for get_object")
     func storeSignedURLMatchesBoto3Client() async throws {
         let cases = [
-            Case(name: "local moto-style endpoint", kind: "client-presign", path: "/public/renders/a b/ü+&?#=(1).webp", expiresIn: 600),
+            Case(name: "local path-style endpoint", kind: "client-presign", path: "/public/renders/a b/ü+&?#=(1).webp", expiresIn: 600),
             Case(name: "Supabase endpoint with a base path", kind: "client-presign", scheme: "https",
                  host: "abcdefghijklmnop.supabase.co", path: "/private/9b1c/inputs/5d0e 1.jpg", expiresIn: 3600,
                  endpointPath: "/storage/v1/s3"),

@@ -59,8 +59,10 @@ public enum ProcessRunner {
     /// The same, waiting without holding a thread: for tests whose child talks to a server
     /// running in the test process.
     public static func run(_ executable: String, _ arguments: [String], input: Data = Data(),
-                           environment: [String: String] = [:], unset: Set<String> = []) async throws -> Result {
+                           environment: [String: String] = [:], unset: Set<String> = [],
+                           currentDirectory: URL? = nil) async throws -> Result {
         let launch = try Launch(executable, arguments, input: input, environment: environment, unset: unset)
+        launch.process.currentDirectoryURL = currentDirectory
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
             launch.process.terminationHandler = { _ in continuation.resume() }
             do {
@@ -209,24 +211,44 @@ public final class BackgroundProcess: @unchecked Sendable {
     public let name: String
     private let process: Process
     private let log: URL
+    /// The write end of the child's stdin, when it has a lifeline: held open and never
+    /// written, so the child reads end of file once this process lets go of it or ends.
+    private let lifeline: FileHandle?
 
-    /// `environment`, when given, is the program's whole environment (nothing is inherited);
-    /// `directory` is its working directory.
-    public init(name: String, _ arguments: [String], environment: [String: String]? = nil, directory: URL? = nil) throws {
+    /// - Parameters:
+    ///   - environment: variables set over the inherited ones, or, with `inheritEnvironment`
+    ///     false, the child's whole environment.
+    ///   - lifeline: give the child a stdin that reaches end of file when `stop()` is called
+    ///     or this process ends in any way (a supervisor watches it to clean up).
+    public init(name: String, _ arguments: [String], environment: [String: String] = [:], inheritEnvironment: Bool = true,
+                lifeline: Bool = false, currentDirectory: URL? = nil) throws {
         self.name = name
         log = FileManager.default.temporaryDirectory.appendingPathComponent("\(name)-\(UUID().uuidString).log")
         _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = arguments
-        if let environment { process.environment = environment }
-        if let directory { process.currentDirectoryURL = directory }
+        process.currentDirectoryURL = currentDirectory
+        if !inheritEnvironment {
+            process.environment = environment
+        } else if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         // One handle for both, so the two streams interleave instead of overwriting each other.
         let output = try FileHandle(forWritingTo: log)
         process.standardOutput = output
         process.standardError = output
+        if lifeline {
+            let pipe = Pipe()
+            process.standardInput = pipe
+            self.lifeline = pipe.fileHandleForWriting
+        } else {
+            self.lifeline = nil
+        }
         try process.run()
     }
+
+    public var isRunning: Bool { process.isRunning }
 
     /// Waits until `url` answers HTTP at all. This waits for a real process to come up;
     /// nothing here stands in for time under test.
@@ -262,8 +284,6 @@ public final class BackgroundProcess: @unchecked Sendable {
         throw ToolFailure("\(name) printed no \"\(prefix)\" line within 30 s:\n\(output())")
     }
 
-    public var isRunning: Bool { process.isRunning }
-
     /// How the program ended, once it has ended by itself; nil while it is still running
     /// after `timeout`.
     public func waitForExit(timeout: Duration = .seconds(30)) async throws -> Termination? {
@@ -286,6 +306,13 @@ public final class BackgroundProcess: @unchecked Sendable {
     }
 
     public func stop() {
+        if let lifeline {
+            // The supervisor ends its child and cleans up on end of file; give it a moment.
+            try? lifeline.close()
+            let deadline = Date().addingTimeInterval(10)
+            while process.isRunning && Date() < deadline { usleep(20_000) }
+            if !process.isRunning { try? FileManager.default.removeItem(at: log) }
+        }
         guard process.isRunning else { return }
         // SIGKILL, not terminate(): a child spawned from a dispatch thread inherits that
         // thread's blocked signal mask, so SIGTERM would never arrive.

@@ -46,6 +46,8 @@ int cvips_has_alpha(VipsImage *image);
 
 /* Header only: pixels are not decoded. The buffer must outlive the image. */
 VipsImage *cvips_header_from_buffer(const void *buffer, size_t length);
+/* A string metadata item (e.g. "heif-compression"), or NULL if absent. Owned by the image. */
+const char *cvips_get_string(VipsImage *image, const char *name);
 
 /* Decode with shrink-on-load, apply the orientation tag, convert an embedded ICC profile
  * to sRGB, and fit inside width x height. upscale = 0 only shrinks; crop_centre = 1 fills

@@ -61,12 +61,12 @@ extension RuntimeConfig {
         if limits.maxUploadBytes < 1024 || limits.maxUploadBytes > 100 * 1024 * 1024 {
             throw ConfigError("limits.maxUploadBytes", "must be between 1 KiB and 100 MiB")
         }
-        let supported: Set = ["image/jpeg", "image/png", "image/webp"]
         if limits.acceptedMimeTypes.isEmpty {
             throw ConfigError("limits.acceptedMimeTypes", "must list at least one type")
         }
-        if let odd = limits.acceptedMimeTypes.first(where: { !supported.contains($0) }) {
-            throw ConfigError("limits.acceptedMimeTypes", "unsupported type \"\(odd)\" (supported: image/jpeg, image/png, image/webp)")
+        if let odd = limits.acceptedMimeTypes.first(where: { !Limits.supportedMimeTypes.contains($0) }) {
+            throw ConfigError("limits.acceptedMimeTypes",
+                              "unsupported type \"\(odd)\" (supported: \(Limits.supportedMimeTypes.joined(separator: ", ")))")
         }
         if !(1...200).contains(limits.maxMegapixels) {
             throw ConfigError("limits.maxMegapixels", "must be between 1 and 200")

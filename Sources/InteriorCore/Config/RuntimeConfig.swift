@@ -60,7 +60,8 @@ public struct GenerationDefaults: Codable, Equatable, Sendable {
 public struct Limits: Codable, Equatable, Sendable {
     public var maxVariants = 3
     public var maxUploadBytes = 15 * 1024 * 1024
-    public var acceptedMimeTypes = ["image/jpeg", "image/png", "image/webp"]
+    /// Upload types, as sniffed from the bytes. HEIC/HEIF/AVIF (phone photos) are stored as JPEG.
+    public var acceptedMimeTypes = Limits.supportedMimeTypes
     public var maxMegapixels = 40
     public var minShortEdge = 256
     public var maxPromptLength = 1000
@@ -68,6 +69,9 @@ public struct Limits: Codable, Equatable, Sendable {
     public var requestsPerMinute = 120
 
     public init() {}
+
+    /// Every type `acceptedMimeTypes` may list: what the imaging module can sniff and read.
+    public static let supportedMimeTypes = ["image/jpeg", "image/png", "image/webp", "image/heic", "image/heif", "image/avif"]
 
     public var maxPixels: Int { maxMegapixels * 1_000_000 }
 

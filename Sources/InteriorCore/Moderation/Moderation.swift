@@ -90,10 +90,11 @@ private struct CompiledLexicon: Sendable {
     func match(_ stream: ModerationText.Stream) -> ModerationCategory? {
         let words = stream.words
         for index in words.indices {
+            // A qualifier counts only within the same phrase: "heroin. Chic" is no aesthetic.
+            let previous = index > 0 && stream.linksToPrevious[index] ? words[index - 1] : []
+            let next = index + 1 < words.count && stream.linksToPrevious[index + 1] ? words[index + 1] : []
             for word in words[index] {
-                if isExempt(word, after: index > 0 ? words[index - 1] : [], before: index + 1 < words.count ? words[index + 1] : []) {
-                    continue
-                }
+                if isExempt(word, after: previous, before: next) { continue }
                 if let category = matchWord(word) { return category }
                 if let category = matchPhrase(startingWith: word, in: stream, at: index) { return category }
             }
@@ -148,7 +149,8 @@ private struct CompiledLexicon: Sendable {
     }
 
     /// A phrase matches word for word, with nothing but whitespace or in-word punctuation
-    /// between its words, and not ending inside a compound ("nude man-made fibre").
+    /// between its words, not ending inside a compound ("nude man-made fibre"), and not
+    /// followed by a word that makes its last word innocent ("build a bomb shelter").
     private func matchPhrase(startingWith word: String, in stream: ModerationText.Stream, at index: Int) -> ModerationCategory? {
         guard let candidates = phrases[word] else { return nil }
         for phrase in candidates where index + phrase.rest.count < stream.words.count {
@@ -158,7 +160,12 @@ private struct CompiledLexicon: Sendable {
                 let position = index + 1 + offset
                 return stream.linksToPrevious[position] && stream.words[position].contains(phrase.rest[offset])
             }
-            if matches { return phrase.category }
+            guard matches else { continue }
+            if let last = phrase.rest.last, let qualifiers = exemptBefore[last], end + 1 < stream.words.count,
+               stream.linksToPrevious[end + 1], stream.words[end + 1].contains(where: qualifiers.contains) {
+                continue
+            }
+            return phrase.category
         }
         return nil
     }

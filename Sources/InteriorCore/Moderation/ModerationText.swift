@@ -14,6 +14,9 @@ enum ModerationText {
         /// a hyphen, an underscore, an apostrophe. Sentence punctuation ("grow. Op shop")
         /// ends a phrase.
         var linksToPrevious: Bool
+        /// An English contraction's ending after an apostrophe ("re" in "who're"), never glued
+        /// to the word before: "who're" is not "whore".
+        var isContraction = false
     }
 
     /// A sequence of words as the matcher sees them.
@@ -115,24 +118,31 @@ enum ModerationText {
     /// Separators a phrase may run across besides whitespace.
     private static let softSeparators: Set<Unicode.Scalar> = ["-", "_", "'", "\u{2019}", "\u{2010}", "\u{2011}", "~", "*", "+", "="]
 
+    private static let apostrophes: Set<Unicode.Scalar> = ["'", "\u{2019}"]
+    private static let contractionEndings: Set<String> = ["s", "re", "ve", "ll", "d", "m", "t"]
+
     static func tokenise(_ folded: String) -> [Token] {
         var tokens: [Token] = []
         var current = String.UnicodeScalarView()
         var sawSpace = false
         var sawHardSeparator = false
+        var sawApostrophe = false
         func flush() {
             var word = String(current)
             current = String.UnicodeScalarView()
             while let first = word.first, edgeTrimmed.contains(first) { word.removeFirst() }
             while let last = word.last, edgeTrimmed.contains(last) { word.removeLast() }
             guard !word.isEmpty else { return }
+            let joined = !tokens.isEmpty && !sawSpace
             tokens.append(Token(
                 raw: word,
-                joinedToPrevious: !tokens.isEmpty && !sawSpace,
-                linksToPrevious: !tokens.isEmpty && !sawHardSeparator
+                joinedToPrevious: joined,
+                linksToPrevious: !tokens.isEmpty && !sawHardSeparator,
+                isContraction: joined && sawApostrophe && contractionEndings.contains(word)
             ))
             sawSpace = false
             sawHardSeparator = false
+            sawApostrophe = false
         }
         for scalar in folded.unicodeScalars {
             if isWordScalar(scalar) {
@@ -144,6 +154,7 @@ enum ModerationText {
                 } else if !softSeparators.contains(scalar) {
                     sawHardSeparator = true
                 }
+                if apostrophes.contains(scalar) { sawApostrophe = true }
             }
         }
         flush()
@@ -164,7 +175,7 @@ enum ModerationText {
     private static func joinCompounds(_ tokens: [Token]) -> [Token] {
         var joined: [Token] = []
         for token in tokens {
-            if token.joinedToPrevious, let last = joined.popLast() {
+            if token.joinedToPrevious, !token.isContraction, let last = joined.popLast() {
                 joined.append(Token(raw: last.raw + token.raw, joinedToPrevious: last.joinedToPrevious, linksToPrevious: last.linksToPrevious))
             } else {
                 joined.append(Token(raw: token.raw, joinedToPrevious: false, linksToPrevious: token.linksToPrevious))

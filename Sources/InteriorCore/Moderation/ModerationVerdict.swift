@@ -1,4 +1,6 @@
-/// The kinds of request the moderation check refuses (SPEC §6).
+/// The kinds of request the moderation check refuses (SPEC §6). `docs/moderation.md` maps the
+/// published taxonomy the lists follow onto them: self-harm and threats are `violentGore`,
+/// sexual content with minors is `sexual`, weapons and explosives are `illegalGoods`.
 public enum ModerationCategory: String, CaseIterable, Sendable {
     case sexual
     case hateful

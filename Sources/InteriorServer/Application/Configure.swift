@@ -61,6 +61,10 @@ final class InteriorContext: Sendable {
     let store: any BlobStore
     /// Set when storage is local: the server serves its objects.
     let localStore: LocalBlobStore?
+    /// Set when storage is S3: `interior storage init` creates buckets and policies through it.
+    let s3Store: S3BlobStore?
+    /// The storage check's latest report, for health.
+    let storageAccess: StorageAccessMonitor
     let images: ImageProcessor
     let replicate: ReplicateGateway
     let validator: GenerationRequestValidator
@@ -94,13 +98,17 @@ final class InteriorContext: Sendable {
             let local = LocalBlobStore(root: root, urlSigner: signer, publicBaseURL: settings.publicBaseURL,
                                        publicAssetBaseURL: settings.publicAssetBaseURL, now: dependencies.now)
             localStore = local
+            s3Store = nil
             baseStore = local
         case let .s3(configuration):
             localStore = nil
-            baseStore = S3BlobStore(configuration: configuration, httpClient: app.http.client.shared, now: dependencies.now)
+            let s3 = S3BlobStore(configuration: configuration, httpClient: app.http.client.shared, now: dependencies.now)
+            s3Store = s3
+            baseStore = s3
         }
         let store = dependencies.wrapStore(baseStore)
         self.store = store
+        self.storageAccess = .make(app: app, store: store, settings: settings, now: dependencies.now, makeID: dependencies.makeID)
 
         // Images
         let images = ImageProcessor()
@@ -269,6 +277,7 @@ private final class BackgroundWork: LifecycleHandler, Sendable {
             await task.value
         }
         await context.inbox.stop()
+        await context.storageAccess.finishRunningCheck()
         try? await context.downloadClient.shutdown()
     }
 }

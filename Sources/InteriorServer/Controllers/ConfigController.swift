@@ -1,3 +1,4 @@
+import Imaging
 import InteriorCore
 import Vapor
 
@@ -89,7 +90,8 @@ enum ConfigController {
             defaults: Defaults(mode: defaultMode.rawValue, aspectRatio: validator.defaultAspectRatio(for: defaultMode).rawValue,
                                quality: validator.defaultQuality.rawValue, variants: validator.defaultVariants),
             limits: Limits(maxVariants: validator.maxVariants, maxUploadBytes: runtime.limits.maxUploadBytes,
-                           acceptedMimeTypes: runtime.limits.acceptedMimeTypes, maxMegapixels: runtime.limits.maxMegapixels,
+                           acceptedMimeTypes: request.interior.inputs.acceptedFormats.map(\.mimeType),
+                           maxMegapixels: runtime.limits.maxMegapixels,
                            minShortEdge: runtime.limits.minShortEdge, maxPromptLength: runtime.limits.maxPromptLength,
                            requestsPerMinute: runtime.limits.requestsPerMinute),
             authMode: authMode,

@@ -1,6 +1,7 @@
 import Foundation
 import Imaging
 import SQLKit
+import Storage
 import Vapor
 
 /// `GET /api/v1/health`: can this instance reach its database and its storage? And what it
@@ -13,8 +14,19 @@ enum HealthController {
         let storageBackend: String
         let replicate: String
         let imaging: ImagingInfo
+        let storageAccess: StorageAccess
         /// `served` when the try-it page's files are there, else `missing` (the API works either way).
         let webPage: String
+    }
+
+    /// The storage check's latest report (`StorageAccessMonitor`), never run for this request.
+    struct StorageAccess: Content {
+        /// ok, refused (the public bucket does not serve objects anonymously) or error;
+        /// pending until the first check has finished.
+        let publicRead: String
+        /// ok, exposed (the private bucket serves objects to anyone) or error; pending at first.
+        let privateRead: String
+        let checkedAt: Date?
     }
 
     struct ImagingInfo: Content {
@@ -29,6 +41,7 @@ enum HealthController {
         async let db = check { try await request.sql.raw("SELECT 1").run() }
         async let storage = check { try await context.checkStorage() }
         let (dbOK, storageOK) = await (db, storage)
+        let access = await context.storageAccess.cached()
         let health = Health(
             status: dbOK && storageOK ? "ok" : "degraded",
             db: dbOK ? "ok" : "error",
@@ -36,6 +49,9 @@ enum HealthController {
             storageBackend: context.store.kind,
             replicate: context.settings.replicate.usesEmulator ? "emulator" : "live",
             imaging: imaging,
+            storageAccess: StorageAccess(publicRead: access?.report.publicRead.status.rawValue ?? "pending",
+                                         privateRead: access?.report.privateRead.status.rawValue ?? "pending",
+                                         checkedAt: access?.checkedAt),
             webPage: context.settings.webRoot.map(WebRoot.hasIndex) == true ? "served" : "missing")
         guard dbOK, storageOK else {
             throw APIError(.serviceUnavailable, "The service cannot reach its database or storage.",

@@ -167,8 +167,8 @@ enum OpenAPIDocument {
             "multipart/form-data": {
               "schema": {"$ref": "#/components/schemas/SubmitForm"},
               "encoding": {
-                "input1": {"contentType": "image/jpeg, image/png, image/webp"},
-                "input2": {"contentType": "image/jpeg, image/png, image/webp"}
+                "input1": {"contentType": "image/jpeg, image/png, image/webp, image/heic, image/heif, image/avif"},
+                "input2": {"contentType": "image/jpeg, image/png, image/webp, image/heic, image/heif, image/avif"}
               }
             },
             "application/json": {
@@ -246,7 +246,7 @@ enum OpenAPIDocument {
             }
           },
           "415": {
-            "description": "UNSUPPORTED_MEDIA_TYPE: the body is neither multipart/form-data nor application/json, or an image is not JPEG, PNG or WebP (`details.field` names it).",
+            "description": "UNSUPPORTED_MEDIA_TYPE: the body is neither multipart/form-data nor application/json, or an image is not, by its bytes, one of the accepted types this instance decodes: JPEG, PNG, WebP, HEIC, HEIF or AVIF by default (`details.field` names it; the message lists them).",
             "headers": {"X-Request-Id": {"$ref": "#/components/headers/X-Request-Id"}},
             "content": {
               "application/json": {
@@ -1003,7 +1003,7 @@ enum OpenAPIDocument {
       "Health": {
         "type": "object",
         "description": "This instance can reach its database and storage. An instance that cannot answers 503 SERVICE_UNAVAILABLE instead, so a 200 always says ok.",
-        "required": ["status", "db", "storage", "storageBackend", "replicate", "imaging", "webPage"],
+        "required": ["status", "db", "storage", "storageBackend", "replicate", "imaging", "storageAccess", "webPage"],
         "properties": {
           "status": {"type": "string", "enum": ["ok"]},
           "db": {"type": "string", "enum": ["ok"]},
@@ -1016,8 +1016,8 @@ enum OpenAPIDocument {
               "libvips": {"type": "string", "description": "The installed libvips version."},
               "formats": {
                 "type": "array",
-                "items": {"type": "string", "enum": ["jpeg", "png", "webp", "heic", "avif"]},
-                "description": "Image formats this instance can decode: JPEG, PNG and WebP always; HEIC and AVIF when libvips has libheif with the codecs."
+                "items": {"type": "string", "enum": ["jpeg", "png", "webp", "heic", "heif", "avif"]},
+                "description": "Image formats this instance can decode: JPEG, PNG and WebP always; HEIC and AVIF when libvips has libheif with the codecs (HEVC, AV1), generic HEIF with either."
               }
             }
           },
@@ -1025,6 +1025,16 @@ enum OpenAPIDocument {
             "type": "string",
             "enum": ["live", "emulator"],
             "description": "emulator when no REPLICATE_API_TOKEN is configured: images are stand-ins, not model outputs."
+          },
+          "storageAccess": {
+            "type": "object",
+            "description": "The latest storage check (run at start-up, refreshed in the background at most once a minute, never during this request): an object written to the public bucket must load without credentials at the URL the API hands out, one in the private bucket must not. Does not affect the status code.",
+            "required": ["publicRead", "privateRead"],
+            "properties": {
+              "publicRead": {"type": "string", "enum": ["ok", "refused", "error", "pending"], "description": "refused: the public bucket does not serve its objects anonymously, so image URLs will not load. pending: no check has finished yet."},
+              "privateRead": {"type": "string", "enum": ["ok", "exposed", "error", "pending"], "description": "exposed: the private bucket serves uploads to anyone."},
+              "checkedAt": {"type": "string", "format": "date-time", "description": "When the reported check finished; absent while pending."}
+            }
           },
           "webPage": {
             "type": "string",
@@ -1129,7 +1139,7 @@ enum OpenAPIDocument {
           "acceptedMimeTypes": {
             "type": "array",
             "items": {"type": "string"},
-            "description": "Image types accepted, sniffed from the bytes (never the declared type)."
+            "description": "Image types accepted, sniffed from the bytes (never the declared type): the configured ones this instance can decode. HEIC, HEIF and AVIF uploads are stored as JPEG."
           },
           "maxMegapixels": {"type": "integer", "description": "The largest image accepted, in megapixels."},
           "minShortEdge": {"type": "integer", "description": "The smallest short edge of an image accepted, in pixels."},
@@ -1344,7 +1354,7 @@ enum OpenAPIDocument {
       },
       "SubmitForm": {
         "type": "object",
-        "description": "A submit as multipart/form-data. Blank fields count as absent. Each field may be sent once; unknown parts are skipped. redesign and staging need input1; compose needs input1 and input2; imagine needs prompt and takes no image. Images must be JPEG, PNG or WebP (sniffed from the bytes), each at most `limits.maxUploadBytes` (15 MiB by default), at most `limits.maxMegapixels`, with a short edge of at least `limits.minShortEdge` px.",
+        "description": "A submit as multipart/form-data. Blank fields count as absent. Each field may be sent once; unknown parts are skipped. redesign and staging need input1; compose needs input1 and input2; imagine needs prompt and takes no image. Images must be JPEG, PNG, WebP, HEIC, HEIF or AVIF (sniffed from the bytes; see `limits.acceptedMimeTypes`; HEIF-family photos are stored as JPEG), each at most `limits.maxUploadBytes` (15 MiB by default), at most `limits.maxMegapixels`, with a short edge of at least `limits.minShortEdge` px.",
         "required": ["mode"],
         "properties": {
           "mode": {"$ref": "#/components/schemas/GenerationMode"},

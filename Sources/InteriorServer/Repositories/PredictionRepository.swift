@@ -72,7 +72,8 @@ struct PredictionRepository {
     }
 
     /// Records the prediction Replicate created for a planned row, only while its job is in
-    /// flight; the first row's id is also the job's `prediction_id` (what the API shows).
+    /// flight; the first row's id is also the job's `prediction_id` (what the API shows and
+    /// the webhook's first lookup uses).
     /// - Returns: false when the job ended meanwhile (a cancel won): the caller cancels the
     ///   prediction it made at Replicate.
     func attach(_ row: PredictionRow, predictionId: String, status: JobStatus, now: Date) async throws -> Bool {
@@ -89,8 +90,11 @@ struct PredictionRepository {
                 .returning("id")
                 .all()
             guard !attached.isEmpty else { return false }
+            // The first prediction's id is the job's; until it is attached, any other's stands in.
+            let jobPrediction: any SQLExpression = row.idx == 0
+                ? SQLBind(predictionId) : SQLFunction("COALESCE", args: SQLColumn("prediction_id"), SQLBind(predictionId))
             try await sql.update("generation_jobs")
-                .set("prediction_id", to: SQLFunction("COALESCE", args: SQLColumn("prediction_id"), SQLBind(predictionId)))
+                .set("prediction_id", to: jobPrediction)
                 .set("status", to: status == .processing ? SQLBind(JobStatus.processing.rawValue) : SQLColumn("status"))
                 .set("updated_at", to: SQLBind(now))
                 .where("id", .equal, SQLBind(row.jobId))

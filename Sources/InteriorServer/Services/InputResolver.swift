@@ -20,9 +20,10 @@ struct InputImage: Sendable {
     let size: ImageSize
 }
 
-/// Turns the files or URLs of a submit into `InputImage`s, refusing anything that is not a
-/// JPEG, PNG or WebP of sensible size (checked from the bytes, never the client's word), and
-/// any URL that is not one of the caller's own uploads in this service's storage.
+/// Turns the files or URLs of a submit into `InputImage`s, refusing anything that is not an
+/// image of an accepted type (JPEG, PNG, WebP, HEIC/HEIF, AVIF by default) and sensible size,
+/// checked from the bytes, never the client's word, and any URL that is not one of the
+/// caller's own uploads in this service's storage. HEIF-family photos are stored as JPEG.
 struct InputResolver: Sendable {
     let images: ImageProcessor
     let store: any BlobStore
@@ -48,7 +49,7 @@ struct InputResolver: Sendable {
     func stored(path: String, slot: String) async throws -> InputImage? {
         do {
             let object = try await store.get(bucket: settings.privateBucket, path: path)
-            let info = try ImageProcessor.probe(object.data, maxPixels: settings.runtime.limits.maxPixels)
+            let info = try images.probe(object.data, maxPixels: settings.runtime.limits.maxPixels)
             return InputImage(slot: slot, source: .stored(path: path), digest: "stored:\(path)",
                               size: ImageSize(width: info.width, height: info.height))
         } catch StorageError.notFound {
@@ -62,15 +63,21 @@ struct InputResolver: Sendable {
 
     private func upload(_ data: Data, slot: String) async throws -> InputImage {
         let limits = settings.runtime.limits
+        // The type is the bytes' claim, checked before anything is decoded; a file of an
+        // accepted type that cannot be read is damaged (400), anything else is 415.
+        guard let claimed = ImageProcessor.sniff(data), acceptedFormats.contains(claimed) else {
+            throw unsupported(slot)
+        }
         let info: ImageInfo
         do {
-            info = try ImageProcessor.probe(data, maxPixels: limits.maxPixels)
+            info = try images.probe(data, maxPixels: limits.maxPixels)
         } catch .tooManyPixels {
             throw APIError.validation(field: slot, "\(slot) is larger than \(limits.maxMegapixels) megapixels.")
+        } catch .damagedImage {
+            throw Self.damaged(slot)
         } catch {
-            throw Self.unsupported(slot)
+            throw unsupported(slot)
         }
-        guard limits.acceptedMimeTypes.contains(info.format.mimeType) else { throw Self.unsupported(slot) }
         guard min(info.width, info.height) >= limits.minShortEdge else {
             throw APIError.validation(field: slot, "\(slot) is too small: the short edge must be at least \(limits.minShortEdge) px.")
         }
@@ -78,14 +85,24 @@ struct InputResolver: Sendable {
         do {
             normalised = try await images.normaliseUpload(data, maxPixels: limits.maxPixels)
         } catch {
-            throw APIError.validation(field: slot, "\(slot) could not be read as an image; it may be damaged.")
+            throw Self.damaged(slot)
         }
         return InputImage(slot: slot, source: .upload(normalised), digest: "sha256:" + Self.sha256(data),
                           size: ImageSize(width: normalised.width, height: normalised.height))
     }
 
-    private static func unsupported(_ slot: String) -> APIError {
-        APIError(.unsupportedMediaType, "\(slot) must be a JPEG, PNG or WebP image.", details: ["field": slot])
+    /// The upload formats this instance takes: those configured that its libvips decodes
+    /// (what `GET /config` offers and a 415 names).
+    var acceptedFormats: [ImageFormat] {
+        settings.runtime.limits.acceptedMimeTypes.compactMap(ImageFormat.init(mimeType:)).filter(images.capabilities.supports)
+    }
+
+    private func unsupported(_ slot: String) -> APIError {
+        APIError(.unsupportedMediaType, "\(slot) must be a \(ImageFormat.listed(acceptedFormats)) image.", details: ["field": slot])
+    }
+
+    private static func damaged(_ slot: String) -> APIError {
+        APIError.validation(field: slot, "\(slot) could not be read as an image; it may be damaged.")
     }
 
     static func sha256(_ data: Data) -> String {

@@ -49,6 +49,10 @@ extension PipelineSuite {
                 let submitted = try await p.submit(["mode": "imagine", "prompt": "A slow Queenslander verandah", "variants": "1"])
                 let id = try #require(submitted.data["id"] as? String)
                 let predictionId = try #require(submitted.data["predictionId"] as? String)
+                // Its inputs (if any) are fetched before the clock jumps past their signed URLs' life.
+                try await p.eventually("the model has its inputs") {
+                    (try await p.prediction(predictionId)["logs"] as? String)?.contains("Generating") == true
+                }
                 p.t.clock.advance(by: 11 * 60)
                 #expect(try await p.sweep().timedOut == 1)
                 #expect(try await p.ledger(job: id) == ["debit", "refund"])

@@ -20,13 +20,13 @@ extension PipelineSuite {
                 let id = try #require(data["id"] as? String)
                 #expect(UUID(uuidString: id) != nil)
                 #expect(["starting", "processing"].contains(data["status"] as? String))
-                #expect(data["mode"] as? String == "imagine")
+                #expect(data["mode"] as? String == (p.profile.supports(.imagine) ? "imagine" : "redesign"))
                 #expect((data["predictionId"] as? String)?.isEmpty == false)
                 #expect(data["createdAt"] is String)
                 let settings = try #require(data["settings"] as? [String: Any])
                 #expect(settings["roomType"] as? String == "living_room")
                 #expect(settings["style"] as? String == "coastal_au")
-                #expect(settings["aspectRatio"] as? String == "1:1")
+                #expect(settings["aspectRatio"] as? String == (p.profile.supports(.imagine) ? "1:1" : "match"), "each mode's default")
                 #expect(settings["quality"] as? String == "auto")
                 #expect(settings["variants"] as? Int == 2)
                 #expect(data["variants"] == nil && data["error"] == nil && data["completedAt"] == nil)
@@ -37,8 +37,9 @@ extension PipelineSuite {
         @Test("the webhook processes and stores results; status returns variant URLs that download")
         func webhookStoresResults() async throws {
             try await withPipeline { p in
+                let ratio = p.landscape(for: .imagine)
                 let response = try await p.submit(["mode": "imagine", "prompt": "Sunlit kitchen with a long timber bench", "variants": "3",
-                                                   "quality": "low", "aspectRatio": "3:2"])
+                                                   "quality": "low", "aspectRatio": ratio.rawValue])
                 let id = try #require(response.data["id"] as? String)
                 let done = try await p.waitUntilFinished(id)
                 #expect(done["status"] as? String == "succeeded")
@@ -48,8 +49,9 @@ extension PipelineSuite {
                 for variant in variants {
                     // Resized (never cropped) to the low tier: the model's own 3:2 output, which
                     // may round its short side differently (688 of 1024, say).
+                    let (w, h) = ratio.components!
                     #expect(variant["width"] as? Int == 768)
-                    #expect(abs((variant["height"] as? Int ?? 0) - 512) <= 4)
+                    #expect(abs((variant["height"] as? Int ?? 0) - 768 * h / w) <= 4)
                     for key in ["url", "thumbUrl"] {
                         let url = try #require(variant[key] as? String)
                         let path = String(url.dropFirst(p.t.settings.publicBaseURL.absoluteString.count))

@@ -73,7 +73,7 @@ extension PipelineSuite {
                     let (slot, data) = try await Self.file(spec)
                     files[slot] = data
                 }
-                let response = try await p.submit(test.fields, files: files)
+                let response = try await p.submit(test.fields, files: files, asSent: true)
                 #expect(response.status.code == UInt(test.status))
                 #expect(response.errorCode == test.code)
                 // A mode the configured model cannot serve is refused on the mode first.

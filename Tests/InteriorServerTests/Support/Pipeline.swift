@@ -24,6 +24,12 @@ struct Pipeline {
     /// How many predictions a job of `variants` makes on this model.
     func predictionCount(variants: Int) -> Int { profile.outputsPerPrediction(variants: variants).count }
 
+    /// A landscape ratio the model offers in `mode`: 3:2 where it can, else 4:3 or 16:9.
+    func landscape(for mode: GenerationMode) -> AspectRatio {
+        let offered = profile.aspectRatios(for: mode.inputImageCount == 0 && !profile.supports(.imagine) ? .redesign : mode)
+        return [AspectRatio.landscape, .landscape4x3, .wide].first(where: offered.contains) ?? .square
+    }
+
     /// A job's prediction rows, in order.
     func predictionRows(job: String) async throws -> [PredictionRow] {
         try await PredictionRepository(db: t.app.db).rows(job: UUID(uuidString: job)!)
@@ -119,8 +125,17 @@ struct MultipartBody {
 }
 
 extension Pipeline {
+    /// Submits a multipart form. On a model that cannot imagine (an image-edit model), a text
+    /// job runs as a redesign of a drawn photo with the same prompt, so the suites that only need
+    /// some job run on every model (`asSent` sends the form as it is).
     func submit(_ fields: [String: String], files: [String: Data] = [:], token: String? = nil,
-                headers: [(String, String)] = []) async throws -> TestResponse {
+                headers: [(String, String)] = [], asSent: Bool = false) async throws -> TestResponse {
+        var fields = fields
+        var files = files
+        if !asSent, fields["mode"] == "imagine", !profile.supports(.imagine), files.isEmpty {
+            fields["mode"] = "redesign"
+            files["input1"] = try await TestImages.photo()
+        }
         var body = MultipartBody()
         for (name, value) in fields.sorted(by: { $0.key < $1.key }) { body.field(name, value) }
         for (name, bytes) in files.sorted(by: { $0.key < $1.key }) { body.file(name, bytes) }
@@ -204,6 +219,8 @@ final class FlakyStore: BlobStore, @unchecked Sendable {
     private let lock = NSLock()
     private var _failing = false
     private(set) var failedWrites = 0
+    /// Every write asked for, failed or not.
+    private(set) var writes = 0
 
     init(_ base: any BlobStore) { self.base = base }
 
@@ -216,6 +233,7 @@ final class FlakyStore: BlobStore, @unchecked Sendable {
 
     func put(bucket: String, path: String, data: Data, contentType: String) async throws(StorageError) {
         if lock.withLock({ () -> Bool in
+            writes += 1
             if _failing { failedWrites += 1 }
             return _failing
         }) {

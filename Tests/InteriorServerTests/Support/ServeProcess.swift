@@ -13,7 +13,7 @@ final class ServeProcess: Sendable {
     /// `directory`.
     init(name: String, environment: [String: String], directory: URL, arguments: [String] = ["serve"]) throws {
         process = try BackgroundProcess(name: name, [try Self.executable().path] + arguments,
-                                        environment: environment, directory: directory)
+                                        environment: environment, inheritEnvironment: false, currentDirectory: directory)
     }
 
     /// A client for the port the server bound; set once `waitUntilHealthy` returned.
