@@ -220,7 +220,7 @@ public func configure(_ app: Application, settings: Settings, dependencies given
     app.routes.defaultMaxBodySize = "64kb"
     app.logger.logLevel = settings.logLevel
 
-    try configureDatabase(app, settings.database)
+    try configureDatabase(app, settings.database, poolSize: settings.databasePoolSize)
     app.migrations.add(InteriorMigrations.all)
 
     let verifier = try await makeVerifier(app, settings: settings, dependencies: dependencies)
@@ -237,7 +237,11 @@ public func configure(_ app: Application, settings: Settings, dependencies given
     app.middleware.use(RequestContextMiddleware())
     let methods = AllowedMethods()
     app.middleware.use(ErrorEnvelopeMiddleware(allowedMethods: { methods.lookup($0) }))
-    app.middleware.use(WebPageMiddleware(publicDirectory: app.directory.publicDirectory, context: context))
+    if let webRoot = settings.webRoot {
+        app.middleware.use(WebPageMiddleware(publicDirectory: webRoot.path + "/", context: context))
+    } else {
+        app.logger.warning("web page: no Public/ found beside the executable, so the try-it page is not served; set WEB_ROOT to its directory")
+    }
 
     try routes(app)
     methods.load(from: app.routes)
@@ -247,8 +251,8 @@ public func configure(_ app: Application, settings: Settings, dependencies given
         try await app.sql.raw("PRAGMA journal_mode=WAL").run()
     }
     switch migrations {
-    case .always: try await app.autoMigrate()
-    case .automaticOutsideProduction where !settings.isProduction: try await app.autoMigrate()
+    case .always: try await LockedMigrations.run(app, settings.database)
+    case .automaticOutsideProduction where !settings.isProduction: try await LockedMigrations.run(app, settings.database)
     case .automaticOutsideProduction, .never: break
     }
 }
@@ -284,7 +288,8 @@ private final class BackgroundWork: LifecycleHandler, Sendable {
     }
 }
 
-func configureDatabase(_ app: Application, _ location: Settings.DatabaseLocation) throws {
+func configureDatabase(_ app: Application, _ location: Settings.DatabaseLocation,
+                       poolSize: Int = Settings.defaultDatabasePoolSize) throws {
     switch location {
     case let .sqlite(path):
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
@@ -295,8 +300,12 @@ func configureDatabase(_ app: Application, _ location: Settings.DatabaseLocation
         useSQLiteThreadPool(app)
         app.databases.use(.sqlite(.memory, sqlLogLevel: .trace), as: .sqlite)
     case let .postgres(url):
+        // Fluent pools per event loop; the plan makes the instance's total exactly `poolSize`.
         let configuration = try SQLPostgresConfiguration(url: url.value)
-        app.databases.use(.postgres(configuration: configuration, maxConnectionsPerEventLoop: 8, sqlLogLevel: .trace), as: .psql)
+        let plan = PostgresPoolPlan(total: poolSize, eventLoops: Array(app.eventLoopGroup.makeIterator()).count)
+        let pooled = DatabaseConfigurationFactory.postgres(
+            configuration: configuration, maxConnectionsPerEventLoop: plan.connectionsPerLoop, sqlLogLevel: .trace).make()
+        app.databases.use(LoopLimitedConfiguration(base: pooled, plan: plan), as: .psql)
     }
 }
 
