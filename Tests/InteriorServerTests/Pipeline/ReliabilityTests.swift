@@ -1,4 +1,5 @@
 import Foundation
+import InteriorCore
 @testable import InteriorServer
 import Replicate
 import ReplicateEmulator
@@ -358,6 +359,69 @@ extension PipelineSuite {
                 let done = try await p.waitUntilFinished(id)
                 #expect(done["status"] as? String == "succeeded")
                 #expect(store.writes == 2, "the image and its thumbnail, written once")
+            }
+        }
+
+        /// Stuck jobs of several users, each behind a Replicate that answers nothing for 10 s.
+        static func stuckJobs(_ p: Pipeline, count: Int) async throws -> [String] {
+            var ids: [String] = []
+            for index in 0..<count {
+                let slow = FaultPlan.EndpointFault(times: 100, delay: 10)
+                await p.emulator.enqueueFault(FaultPlan(get: slow, cancel: slow, outcome: .hang))
+                let token = try await DevTokens.supabaseToken(user: UUID())
+                let submitted = try await p.submit(["mode": "imagine", "prompt": "Stuck room \(index)", "variants": "1"], token: token)
+                ids.append(try #require(submitted.data["id"] as? String))
+            }
+            // Every job has heard its `start` before the clock jumps (news after it is fresh).
+            try await p.eventually("every job is processing") {
+                let processing = try await p.t.sql.raw("SELECT COUNT(*) AS n FROM generation_jobs WHERE status = 'processing'")
+                    .first()?.decode(column: "n", as: Int.self)
+                return processing == count
+            }
+            p.t.clock.advance(by: 11 * 60)
+            return ids
+        }
+
+        @Test("one sweep of many stuck jobs behind a slow Replicate frees every lock in a few poll timeouts, not one deadline per job")
+        func sweepIsConcurrentAndQuick() async throws {
+            try await withPipeline { p in
+                let ids = try await Self.stuckJobs(p, count: 10)
+                let started = ContinuousClock.now
+                let report = try await p.sweep()
+                let elapsed = ContinuousClock.now - started
+                #expect(report.timedOut == 10)
+                // Serially, each job would cost a 3 s poll and a 3 s cancel (60 s); with the create
+                // client's deadlines, two minutes each.
+                #expect(elapsed < .seconds(25), "the sweep took \(elapsed)")
+                for id in ids {
+                    #expect(try await JobRepository(db: p.t.app.db).find(id: UUID(uuidString: id)!)?.errorCode == "TIMEOUT")
+                }
+            }
+        }
+
+        @Test("two instances sweeping at the same moment share the jobs: each is polled and timed out once")
+        func instancesShareTheSweep() async throws {
+            try await withPipeline { p in
+                let ids = try await Self.stuckJobs(p, count: 6)
+                let second = try await Application.make(.testing)
+                second.logger = p.t.logs.logger()
+                do {
+                    try await configure(second, settings: p.t.settings, dependencies: Dependencies(
+                        now: { p.t.clock.now }, replicate: p.t.app.interior.replicate.connection, sleep: { _ in }, backgroundWork: false))
+                    let reports = try await withThrowingTaskGroup(of: Reconciler.Report.self) { group in
+                        for instance in [p.t.app, second] { group.addTask { try await instance.interior.reconciler.sweep() } }
+                        return try await group.reduce(into: []) { $0.append($1) }
+                    }
+                    #expect(reports.map(\.timedOut).reduce(0, +) == 6)
+                    #expect(reports.map(\.polled).reduce(0, +) == 6, "each job polled by one instance: \(reports)")
+                    for id in ids {
+                        #expect(try await p.ledger(job: id) == ["debit", "refund"], "refunded once")
+                    }
+                } catch {
+                    try? await second.asyncShutdown()
+                    throw error
+                }
+                try await second.asyncShutdown()
             }
         }
 
