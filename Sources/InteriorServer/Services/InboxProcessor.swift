@@ -175,13 +175,20 @@ final class InboxProcessor: Sendable {
         let started = ContinuousClock.now
         // The claim is kept alive while the work lasts (downloads can outlive a short lease);
         // a crashed instance stops renewing, and its work is taken up a lease later.
-        let renewal = Task { [self] in await keepClaimed(event) }
-        defer { renewal.cancel() }
-        let outcome: Outcome
-        do {
-            outcome = try await apply(event)
-        } catch {
-            outcome = await failed(event, error: error)
+        // Structured, so a renewal never outlives the work (or the application's database).
+        let outcome: Outcome = await withTaskGroup(of: Outcome?.self) { group in
+            group.addTask { [self] in
+                await keepClaimed(event)
+                return nil
+            }
+            let outcome: Outcome
+            do {
+                outcome = try await apply(event)
+            } catch {
+                outcome = await failed(event, error: error)
+            }
+            group.cancelAll()
+            return outcome
         }
         metrics.inboxOutcome(outcome.rawValue)
         metrics.webhookProcessing(ContinuousClock.now - started)
