@@ -64,7 +64,7 @@ extension Interior {
                     try await app.execute()
                 }
             } catch {
-                Logger(label: "interior").critical("could not start: \(error)")
+                Logger(label: "interior").critical("could not start: \(ErrorDescription.of(error))")
                 throw ExitCode.failure
             }
         }
@@ -80,7 +80,7 @@ extension Interior {
                     app.logger.notice("database is up to date")
                 }
             } catch {
-                Logger(label: "interior").critical("migration failed: \(error)")
+                Logger(label: "interior").critical("migration failed: \(ErrorDescription.of(error))")
                 throw ExitCode.failure
             }
         }
