@@ -21,6 +21,9 @@ unset DATABASE_URL
 swift test --skip-build --parallel --filter 'ImagingTests' 2>&1 | tee .build/test-imaging.log | scripts/summarise-tests.sh
 swift test --skip-build --parallel --skip 'ImagingTests' 2>&1 | tee .build/test-sqlite.log | scripts/summarise-tests.sh
 
+echo "==> schemathesis against the running API"
+scripts/schemathesis.sh
+
 echo "==> browser tests"
 Tests/Browser/run.sh
 

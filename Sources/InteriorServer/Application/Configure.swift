@@ -75,6 +75,8 @@ final class InteriorContext: Sendable {
     let inbox: InboxProcessor
     let reconciler: Reconciler
     let downloadClient: HTTPClient
+    /// `GET /openapi.json` as this instance serves it.
+    let openAPIDocument: Data
 
     init(app: Application, settings: Settings, dependencies: Dependencies, verifier: AccessTokenVerifier) throws {
         self.settings = settings
@@ -126,7 +128,13 @@ final class InteriorContext: Sendable {
                                              httpClient: app.http.client.shared, metrics: metrics,
                                              now: dependencies.now, logger: logger)
         self.replicate = replicate
-        self.validator = GenerationRequestValidator(config: settings.runtime, profile: profile)
+        let validator = GenerationRequestValidator(config: settings.runtime, profile: profile)
+        self.validator = validator
+        if case .dev = settings.auth {
+            self.openAPIDocument = OpenAPIDocument.served(.init(devAuth: true, validator: validator))
+        } else {
+            self.openAPIDocument = OpenAPIDocument.served(.init(devAuth: false, validator: validator))
+        }
 
         var storageHosts: Set<String> = [settings.publicBaseURL.host?.lowercased()].compactMap { $0 }.reduce(into: []) { $0.insert($1) }
         if case let .s3(configuration) = settings.storage, let host = configuration.endpoint.host?.lowercased() {
