@@ -92,9 +92,9 @@ struct OutputOriginTests {
     @Test("each redirect is checked by origin: to another port of the same host is refused, within the origin is followed")
     func redirects() async throws {
         let routes = TestRoutes { app in
-            app.get("out", "image") { _ in Response(status: .ok, body: .init(string: "image bytes")) }
-            app.get("out", "home") { _ in Response(status: .found, headers: ["Location": "/out/image"]) }
-            app.get("out", "away", ":port") { request in
+            app.get("out", "image") { _ async throws -> Response in Response(status: .ok, body: .init(string: "image bytes")) }
+            app.get("out", "home") { _ async throws -> Response in Response(status: .found, headers: ["Location": "/out/image"]) }
+            app.get("out", "away", ":port") { request async throws -> Response in
                 let port = request.parameters.get("port") ?? "1"
                 return Response(status: .found, headers: ["Location": "http://127.0.0.1:\(port)/out/image"])
             }

@@ -12,6 +12,7 @@ enum BodyStream {
     /// Calls `consume` with each chunk until the body ends or `consume` returns false.
     static func forEach(_ request: Request, idle: Duration, _ consume: @escaping @Sendable (ByteBuffer) -> Bool) async throws {
         let watch = IdleWatch()
+        let idleSeconds = max(1, Int((Double(idle.components.seconds) + Double(idle.components.attoseconds) / 1e18).rounded()))
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
                 do {
@@ -30,14 +31,14 @@ enum BodyStream {
                     let due = watch.last + idle
                     try await Task.sleep(until: due, clock: .continuous)
                     if watch.last + idle <= .now {
-                        throw APIError(.requestTimeout, "The request body stopped arriving for \(Int(idle.seconds.rounded())) s; send it again.")
+                        throw APIError(.requestTimeout, "The request body stopped arriving for \(idleSeconds) s; send it again.")
                     }
                 }
             }
             // The first to end decides: the body was read, it stalled, or it failed. The other
             // is cancelled (a cancelled read ends its loop; a cancelled watch stops sleeping).
             defer { group.cancelAll() }
-            try await group.next()
+            _ = try await group.next()
         }
     }
 
@@ -74,8 +75,4 @@ struct ClientAbort: Error, CustomStringConvertible {
             return false
         }
     }
-}
-
-private extension Duration {
-    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
 }

@@ -10,7 +10,7 @@ struct ErrorEnvelopeMiddleware: AsyncMiddleware {
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
         do {
             return try await next.respond(to: request)
-        } catch where ClientAbort.isConnectionFailure(error) {
+        } catch let error where ClientAbort.isConnectionFailure(error) {
             // Nobody is left to answer: a low line, and a 499 that no one reads.
             request.logger.debug("client closed the connection mid-request", metadata: ["error": "\(error)"])
             return Response(status: ClientAbort.status)

@@ -1,4 +1,5 @@
 import Foundation
+import InteriorCore
 import MultipartKit
 import NIOCore
 import Vapor

@@ -39,19 +39,20 @@ struct GenerationService: Sendable {
             return try replay(existing, fingerprint: Self.fingerprint(request, inputs: inputs))
         }
 
-        // 3. A job in flight or no generations left: refused before any image is decoded. The
-        //    in-flight answer here is only early; the insert below decides.
-        if try await jobs.hasJobInFlight(owner: user.id) {
-            throw APIError(.tooManyInflight, "Please wait until this generation is complete.")
-        }
-        // One job can be in flight per owner, so the quota check cannot be raced by the same
-        // owner: a concurrent submit fails at the insert below.
+        // 3. No generations left or a job in flight: refused before any image is decoded.
+        //    One job can be in flight per owner, so the quota check cannot be raced by the same
+        //    owner: a concurrent submit fails at the insert below.
         let usage = try await UsageService(sql: sql, runtime: settings.runtime, owner: user.id, now: context.dependencies.now).summary()
         guard usage.canSubmit else {
             let plan = settings.runtime.plan(id: usage.planId)
             throw APIError(.limitExceeded,
                            "You have used all \(usage.monthlyAllowance) generations of the \(plan.label) plan this month.",
                            details: ["planId": plan.id, "periodEnd": ISO8601DateFormatter().string(from: usage.period.end)])
+        }
+
+        // The in-flight answer here is only early; the insert below decides.
+        if try await jobs.hasJobInFlight(owner: user.id) {
+            throw APIError(.tooManyInflight, "Please wait until this generation is complete.")
         }
 
         // 4. Read and check the images.

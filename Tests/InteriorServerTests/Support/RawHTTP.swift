@@ -25,12 +25,12 @@ final class RawHTTPConnection: Sendable {
     }
 
     func send(_ data: Data) async throws {
-        try await channel.writeAndFlush(ByteBuffer(bytes: data))
+        try await channel.writeAndFlush(ByteBuffer(bytes: data)).get()
     }
 
     func send(_ text: String) async throws { try await send(Data(text.utf8)) }
 
-    func close() async { try? await channel.close() }
+    func close() async { try? await channel.close().get() }
 
     var isClosed: Bool { state.withLockedValue { $0.closed } }
 
