@@ -1234,7 +1234,7 @@ enum OpenAPIDocument {
       "DevTokenRequest": {
         "type": "object",
         "description": "Optional: `{}` or no body signs in as the fixed demo user.",
-        "properties": {"userId": {"type": "string", "format": "uuid", "description": "The user to mint a token for; anything but a UUID (the empty string too) is a 400."}}
+        "properties": {"userId": {"type": ["string", "null"], "format": "uuid", "description": "The user to mint a token for; null or absent: the demo user; any other string than a UUID (the empty string too) is a 400."}}
       },
       "DevToken": {
         "type": "object",
