@@ -3,14 +3,14 @@
 # the built `interior serve` on the embedded defaults (SQLite, local storage, the Replicate
 # emulator, dev auth) in a temporary data directory, with a real token from `interior token`.
 # Any finding fails the run. Bounded: SCHEMATHESIS_EXAMPLES cases per operation and phase
-# (default 15), SCHEMATHESIS_SEED for a reproducible run.
+# (default 50), SCHEMATHESIS_SEED for a reproducible run.
 # Usage: scripts/schemathesis.sh   (after `swift build`; make test runs it)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 interior=${INTERIOR_BIN:-$root/.build/debug/interior}
 schemathesis=${SCHEMATHESIS:-$root/.build-venv/bin/schemathesis}
-examples=${SCHEMATHESIS_EXAMPLES:-15}
+examples=${SCHEMATHESIS_EXAMPLES:-50}
 seed=${SCHEMATHESIS_SEED:-20261201}
 
 work=$(mktemp -d /tmp/interior-schemathesis.XXXXXX)

@@ -171,6 +171,10 @@ struct GenerationService: Sendable {
 
     private func validate(_ form: SubmitForm, idempotencyKeyHeader: String?) throws -> GenerationRequest {
         let bodyKey = form.fields["idempotencyKey"]
+        // A header that is sent names a key: blank is not "no key" (the document says a UUID).
+        if let idempotencyKeyHeader, idempotencyKeyHeader.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+            throw APIError.validation(field: "idempotencyKey", "The Idempotency-Key header must be a UUID.")
+        }
         if let bodyKey, let idempotencyKeyHeader, bodyKey.lowercased() != idempotencyKeyHeader.lowercased() {
             throw APIError.validation(field: "idempotencyKey", "The Idempotency-Key header and idempotencyKey differ.")
         }
