@@ -27,6 +27,9 @@ echo "==> pipeline suites on a model that returns several images per prediction 
 REPLICATE_MODEL=openai/gpt-image-1.5 swift test --skip-build --parallel --filter 'PipelineSuite' 2>&1 \
     | tee .build/test-sqlite-multi.log | scripts/summarise-tests.sh
 
+echo "==> schemathesis against the running API"
+scripts/schemathesis.sh
+
 echo "==> browser tests"
 Tests/Browser/run.sh
 

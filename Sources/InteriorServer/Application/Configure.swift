@@ -57,6 +57,7 @@ final class InteriorContext: Sendable {
     let verifier: AccessTokenVerifier
     let knownProfiles = KnownProfiles()
     let requestLimiter: RateLimiter<UUID>
+    let bodyBudget: BodyBudget
     let metrics: InteriorMetrics
     let store: any BlobStore
     /// Set when storage is local: the server serves its objects.
@@ -74,12 +75,16 @@ final class InteriorContext: Sendable {
     let inbox: InboxProcessor
     let reconciler: Reconciler
     let downloadClient: HTTPClient
+    /// `GET /openapi.json` as this instance serves it.
+    let openAPIDocument: Data
 
     init(app: Application, settings: Settings, dependencies: Dependencies, verifier: AccessTokenVerifier) throws {
         self.settings = settings
         self.dependencies = dependencies
         self.verifier = verifier
         self.requestLimiter = RateLimiter(perMinute: settings.runtime.limits.requestsPerMinute)
+        self.bodyBudget = BodyBudget(limit: settings.runtime.limits.maxBodyBytesInFlight,
+                                     perUserLimit: settings.runtime.limits.maxBodyBytesInFlightPerUser)
         let metrics = dependencies.metrics ?? InteriorMetrics()
         self.metrics = metrics
         let logger = app.logger
@@ -123,7 +128,13 @@ final class InteriorContext: Sendable {
                                              httpClient: app.http.client.shared, metrics: metrics,
                                              now: dependencies.now, logger: logger)
         self.replicate = replicate
-        self.validator = GenerationRequestValidator(config: settings.runtime, profile: profile)
+        let validator = GenerationRequestValidator(config: settings.runtime, profile: profile)
+        self.validator = validator
+        if case .dev = settings.auth {
+            self.openAPIDocument = OpenAPIDocument.served(.init(devAuth: true, validator: validator))
+        } else {
+            self.openAPIDocument = OpenAPIDocument.served(.init(devAuth: false, validator: validator))
+        }
 
         var storageHosts: Set<String> = [settings.publicBaseURL.host?.lowercased()].compactMap { $0 }.reduce(into: []) { $0.insert($1) }
         if case let .s3(configuration) = settings.storage, let host = configuration.endpoint.host?.lowercased() {
@@ -132,14 +143,15 @@ final class InteriorContext: Sendable {
         self.inputs = InputResolver(images: images, store: store, settings: settings, storageHosts: storageHosts)
 
         // Outputs
-        var outputHosts = settings.replicate.outputHosts
-        if connection.isEmulator, let host = connection.baseURL.host?.lowercased() {
-            outputHosts.append(host)
+        // The emulator serves its outputs itself: its exact origin, no other port of its host.
+        var outputOrigins = settings.replicate.outputOrigins
+        if connection.isEmulator, let origin = OutputOrigin.exact(connection.baseURL) {
+            outputOrigins.append(origin)
         }
         let downloadClient = OutputDownloader.makeClient()
         self.downloadClient = downloadClient
         let downloader = OutputDownloader(
-            client: downloadClient, allowedHosts: outputHosts, allowHTTP: !settings.isProduction,
+            client: downloadClient, allowedOrigins: outputOrigins,
             maxBytes: 25 * 1024 * 1024, timeout: .seconds(30), attempts: 3, sleep: dependencies.sleep)
         let assets = AssetService(downloader: downloader, images: images, store: store, bucket: settings.publicBucket,
                                   maxPixels: settings.runtime.limits.maxPixels, metrics: metrics, logger: logger)
@@ -217,6 +229,9 @@ public func configure(_ app: Application, settings: Settings, dependencies given
     app.http.server.configuration.hostname = settings.host
     app.http.server.configuration.port = settings.port
     app.http.server.configuration.serverName = nil
+    // A backstop for connections nobody uses (a stalled body the routes do not read themselves,
+    // an idle keep-alive): well above any answer's time, and above the body idle limit.
+    app.http.server.configuration.idleTimeout = .seconds(Int64(max(300, settings.runtime.timeouts.requestBodyIdle * 2)))
     app.routes.defaultMaxBodySize = "64kb"
     app.logger.logLevel = settings.logLevel
 

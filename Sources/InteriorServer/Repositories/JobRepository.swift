@@ -256,6 +256,16 @@ struct JobRepository {
             .all(decoding: JobRow.self, keyDecodingStrategy: .convertFromSnakeCase)
     }
 
+    /// Whether the owner has a job in flight: a cheap early answer for submit, before any
+    /// image is read. The insert's unique index stays the rule that decides.
+    func hasJobInFlight(owner: UUID) async throws -> Bool {
+        try await sql.select().column("id").from("generation_jobs")
+            .where("owner_id", .equal, SQLBind(owner))
+            .where(SQLColumn("status"), .in, SQLGroupExpression(SQLList(Self.inFlight)))
+            .limit(1)
+            .first() != nil
+    }
+
     /// How many jobs are in flight (the in-flight gauge).
     func countInFlight() async throws -> Int {
         try await sql.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n").from("generation_jobs")

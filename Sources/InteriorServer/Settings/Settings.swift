@@ -39,8 +39,9 @@ public struct Settings: Sendable {
         /// `REPLICATE_MODEL`: the id of `profile`.
         public var model: String
         public var webhookSecret: Secret?
-        /// Hosts outputs may be downloaded from; each also admits its subdomains.
-        public var outputHosts: [String]
+        /// Where outputs may be downloaded from (`REPLICATE_OUTPUT_HOSTS`), by scheme, host and
+        /// port; the emulator's own origin is added when it runs.
+        public var outputOrigins: [OutputOrigin]
         /// The profile `REPLICATE_MODEL` names (built in, or from the runtime config).
         public var profile: ModelProfile = .nanoBanana
         /// The values of the environment variables the profile's secret inputs name
@@ -284,14 +285,24 @@ extension Settings {
         if production, token == nil {
             throw ConfigError("REPLICATE_API_TOKEN", "required in production (the emulator only runs outside production)")
         }
-        var outputHosts = ["replicate.delivery"]
+        var outputOrigins = [OutputOrigin.replicateDelivery]
         if let raw = value("REPLICATE_OUTPUT_HOSTS") {
-            outputHosts = raw.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }.filter { !$0.isEmpty }
-            guard !outputHosts.isEmpty, outputHosts.allSatisfy({ !$0.contains("/") && !$0.contains("*") }) else {
-                throw ConfigError("REPLICATE_OUTPUT_HOSTS", "must be a comma-separated list of host names")
+            let entries = raw.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            outputOrigins = []
+            for entry in entries {
+                guard let origin = OutputOrigin.parse(entry) else {
+                    throw ConfigError("REPLICATE_OUTPUT_HOSTS", "\"\(entry)\" is not host, host:port or https://host[:port]")
+                }
+                if production, origin.scheme != "https" {
+                    throw ConfigError("REPLICATE_OUTPUT_HOSTS", "\"\(entry)\": outputs are downloaded over https only in production")
+                }
+                outputOrigins.append(origin)
+            }
+            guard !outputOrigins.isEmpty else {
+                throw ConfigError("REPLICATE_OUTPUT_HOSTS", "must list at least one host")
             }
         }
-        return Replicate(token: token, baseURL: baseURL, model: model, webhookSecret: webhookSecret, outputHosts: outputHosts)
+        return Replicate(token: token, baseURL: baseURL, model: model, webhookSecret: webhookSecret, outputOrigins: outputOrigins)
     }
 
     /// The profile `REPLICATE_MODEL` names and the secrets it is filled from; a required
