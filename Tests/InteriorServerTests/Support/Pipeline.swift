@@ -30,6 +30,12 @@ struct Pipeline {
         return [AspectRatio.landscape, .landscape4x3, .wide].first(where: offered.contains) ?? .square
     }
 
+    /// A job's predictions as one line (status, code, error), for failure messages.
+    func describePredictions(job: String) async -> String {
+        let rows = (try? await predictionRows(job: job)) ?? []
+        return rows.map { "#\($0.idx) \($0.status.rawValue) \($0.errorCode ?? "") \($0.error ?? "")" }.joined(separator: " | ")
+    }
+
     /// A job's prediction rows, in order.
     func predictionRows(job: String) async throws -> [PredictionRow] {
         try await PredictionRepository(db: t.app.db).rows(job: UUID(uuidString: job)!)
