@@ -34,10 +34,7 @@ struct GenerationService: Sendable {
         let request = try validate(form, idempotencyKeyHeader: idempotencyKeyHeader)
 
         // 2. Idempotency: the same key returns the original job, never a second charge.
-        if let key = request.idempotencyKey, let existing = try await jobs.find(owner: user.id, idempotencyKey: key) {
-            let inputs = try await context.inputs.resolve(form, owner: user.id)
-            return try replay(existing, fingerprint: Self.fingerprint(request, inputs: inputs))
-        }
+        if let replayed = try await replayOfKnownKey(request, form: form, user: user) { return replayed }
 
         // 3. No generations left or a job in flight: refused before any image is decoded.
         //    One job can be in flight per owner, so the quota check cannot be raced by the same
@@ -50,8 +47,10 @@ struct GenerationService: Sendable {
                            details: ["planId": plan.id, "periodEnd": ISO8601DateFormatter().string(from: usage.period.end)])
         }
 
-        // The in-flight answer here is only early; the insert below decides.
+        // The in-flight answer here is only early; the insert below decides. The job in flight
+        // may be this key's, committed by a concurrent request since step 2 looked.
         if try await jobs.hasJobInFlight(owner: user.id) {
+            if let replayed = try await replayOfKnownKey(request, form: form, user: user) { return replayed }
             throw APIError(.tooManyInflight, "Please wait until this generation is complete.")
         }
 
@@ -167,6 +166,13 @@ struct GenerationService: Sendable {
                            details: ["field": "idempotencyKey"])
         }
         return .replayed(existing)
+    }
+
+    /// The owner's job of this request's idempotency key, replayed, when there is one.
+    private func replayOfKnownKey(_ request: GenerationRequest, form: SubmitForm, user: AuthenticatedUser) async throws -> SubmitOutcome? {
+        guard let key = request.idempotencyKey, let existing = try await jobs.find(owner: user.id, idempotencyKey: key) else { return nil }
+        let inputs = try await context.inputs.resolve(form, owner: user.id)
+        return try replay(existing, fingerprint: Self.fingerprint(request, inputs: inputs))
     }
 
     private func validate(_ form: SubmitForm, idempotencyKeyHeader: String?) throws -> GenerationRequest {
