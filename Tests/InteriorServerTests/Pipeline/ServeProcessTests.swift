@@ -22,6 +22,8 @@ extension PipelineSuite {
                 // Served whole and at once: a slow file would still be trickling out after 3 s.
                 let file = try await serve.fetchOutput(predictionId, timeout: .seconds(3))
                 #expect(file == .complete, "\(serve.log())")
+                // (Had it been cut short, the emulator's next write would fail within a pause.)
+                try await Task.sleep(for: .seconds(2))
                 #expect(serve.isRunning, "the server died:\n\(serve.log())")
 
                 let done = try await serve.waitUntilFinished(try #require(job["id"] as? String))
@@ -52,6 +54,64 @@ extension PipelineSuite {
                 let done = try await serve.waitUntilFinished(try #require(job["id"] as? String), timeout: .seconds(40))
                 #expect(done["status"] as? String == "succeeded")
                 #expect(!serve.log().contains("deinitialized before"))
+            }
+        }
+
+        @Test("kill -9 mid-job, restart on the same data directory: the job finishes with its images, by webhook")
+        func restartMidJob() async throws {
+            try await ServeProcess.with { serve in
+                // Long enough to be killed mid-way through generating.
+                _ = try await serve.emulator(.POST, "/_emulator/faults", json: #"{"processing_delay":4}"#)
+                let job = try await serve.submit(prompt: "A Queenslander verandah at dusk", variants: 2)
+                let id = try #require(job["id"] as? String)
+                let predictionId = try #require(job["predictionId"] as? String)
+                try await serve.eventually("the emulator is generating") {
+                    try await serve.emulator(.GET, "/predictions/\(predictionId)").json["status"] as? String == "processing"
+                }
+                serve.kill()
+                #expect(!serve.isRunning)
+
+                let restarted = ContinuousClock.now
+                try await serve.restart()
+                let serving = ContinuousClock.now - restarted
+                let done = try await serve.waitUntilFinished(id, timeout: .seconds(60))
+                let settled = ContinuousClock.now - restarted
+                #expect(done["status"] as? String == "succeeded", "\(done)\n\(serve.log())")
+                #expect((done["variants"] as? [[String: Any]])?.count == 2)
+                #expect(try await serve.get("/api/v1/usage").data["used"] as? Int == 1)
+                // The restarted emulator finished the prediction and told the server by webhook.
+                let deliveries = try #require(try await serve.emulator(.GET, "/_emulator/deliveries").json["deliveries"] as? [[String: Any]])
+                #expect(deliveries.contains {
+                    $0["prediction_id"] as? String == predictionId && $0["event"] as? String == "completed" && $0["status"] as? Int == 200
+                }, "\(deliveries)")
+                #expect(settled < .seconds(30))
+                print("measured: kill -9 mid-job — serving again \(serving), job succeeded \(settled) after the restart began")
+            }
+        }
+
+        @Test("kill -9, restart without the emulator's store: the job ends PREDICTION_LOST and refunded within a few polls")
+        func restartWithoutTheEmulatorsStore() async throws {
+            try await ServeProcess.with { serve in
+                _ = try await serve.emulator(.POST, "/_emulator/faults", json: #"{"outcome":"hang"}"#)
+                let job = try await serve.submit(prompt: "A laundry nobody remembers", variants: 1)
+                let id = try #require(job["id"] as? String)
+                let predictionId = try #require(job["predictionId"] as? String)
+                try await serve.eventually("the emulator is generating") {
+                    try await serve.emulator(.GET, "/predictions/\(predictionId)").json["status"] as? String == "processing"
+                }
+                serve.kill()
+                // What every restart was like before the emulator kept its predictions.
+                try FileManager.default.removeItem(at: serve.dataDirectory.appendingPathComponent("emulator"))
+
+                let restarted = ContinuousClock.now
+                try await serve.restart()
+                let done = try await serve.waitUntilFinished(id, timeout: .seconds(60))
+                let settled = ContinuousClock.now - restarted
+                #expect(done["status"] as? String == "failed")
+                #expect((done["error"] as? [String: Any])?["code"] as? String == "PREDICTION_LOST")
+                #expect(try await serve.get("/api/v1/usage").data["used"] as? Int == 0)
+                #expect(settled < .seconds(30), "three status polls 5 s apart, not the 10-minute cutoff")
+                print("measured: kill -9 with the emulator's store lost — job failed and refunded \(settled) after the restart began")
             }
         }
     }
@@ -171,6 +231,16 @@ final class ServeProcess: @unchecked Sendable {
         }
         Issue.record("job \(id) did not finish within \(timeout): \(last)\n\(log())")
         return last
+    }
+
+    /// Waits until `condition` holds, checking every 100 ms.
+    func eventually(_ what: String, timeout: Duration = .seconds(30), _ condition: () async throws -> Bool) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if (try? await condition()) == true { return }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw ToolFailure("timed out waiting for: \(what)\n\(log())")
     }
 
     // MARK: The emulator, as its operator reaches it
