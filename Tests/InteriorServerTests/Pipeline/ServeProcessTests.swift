@@ -61,13 +61,8 @@ extension PipelineSuite {
         func restartMidJob() async throws {
             try await ServeProcess.with { serve in
                 // Long enough to be killed mid-way through generating.
-                _ = try await serve.emulator(.POST, "/_emulator/faults", json: #"{"processing_delay":4}"#)
-                let job = try await serve.submit(prompt: "A Queenslander verandah at dusk", variants: 2)
-                let id = try #require(job["id"] as? String)
-                let predictionId = try #require(job["predictionId"] as? String)
-                try await serve.eventually("the emulator is generating") {
-                    try await serve.emulator(.GET, "/predictions/\(predictionId)").json["status"] as? String == "processing"
-                }
+                let (id, predictionId) = try await serve.generating(
+                    plan: #"{"processing_delay":4}"#, prompt: "A Queenslander verandah at dusk", variants: 2)
                 serve.kill()
                 #expect(!serve.isRunning)
 
@@ -92,13 +87,7 @@ extension PipelineSuite {
         @Test("kill -9, restart without the emulator's store: the job ends PREDICTION_LOST and refunded within a few polls")
         func restartWithoutTheEmulatorsStore() async throws {
             try await ServeProcess.with { serve in
-                _ = try await serve.emulator(.POST, "/_emulator/faults", json: #"{"outcome":"hang"}"#)
-                let job = try await serve.submit(prompt: "A laundry nobody remembers", variants: 1)
-                let id = try #require(job["id"] as? String)
-                let predictionId = try #require(job["predictionId"] as? String)
-                try await serve.eventually("the emulator is generating") {
-                    try await serve.emulator(.GET, "/predictions/\(predictionId)").json["status"] as? String == "processing"
-                }
+                let (id, _) = try await serve.generating(plan: #"{"outcome":"hang"}"#, prompt: "A laundry nobody remembers", variants: 1)
                 serve.kill()
                 // What every restart was like before the emulator kept its predictions.
                 try FileManager.default.removeItem(at: serve.dataDirectory.appendingPathComponent("emulator"))
@@ -216,6 +205,21 @@ final class ServeProcess: @unchecked Sendable {
             throw ToolFailure("submit answered \(response.status): \(response.text)\n\(log())")
         }
         return response.data
+    }
+
+    /// Queues `plan` at the emulator, submits a text-only job and waits until the emulator is
+    /// generating its (first) prediction.
+    func generating(plan: String, prompt: String, variants: Int) async throws -> (job: String, prediction: String) {
+        let queued = try await emulator(.POST, "/_emulator/faults", json: plan)
+        guard queued.status == .created else { throw ToolFailure("the emulator refused \(plan): \(queued.text)") }
+        let job = try await submit(prompt: prompt, variants: variants)
+        guard let id = job["id"] as? String, let predictionId = job["predictionId"] as? String else {
+            throw ToolFailure("the summary lacks ids: \(job)")
+        }
+        try await eventually("the emulator is generating") {
+            try await emulator(.GET, "/predictions/\(predictionId)").json["status"] as? String == "processing"
+        }
+        return (id, predictionId)
     }
 
     /// Polls the job (as the web page does, every 250 ms) until it is terminal.
