@@ -84,6 +84,20 @@ extension PipelineSuite {
             }
         }
 
+        @Test("interior sweep beside a running serve asks serve's emulator, not a second one that knows nothing")
+        func sweepSharesTheRunningEmulator() async throws {
+            try await ServeProcess.with { serve in
+                let (id, _) = try await serve.generating(plan: #"{"outcome":"hang"}"#, prompt: "A study that never ends", variants: 1)
+                let sweep = try await serve.command(["sweep"])
+                #expect(sweep.status == 0, "\(sweep.output)")
+                let control = try serve.emulatorControl()
+                #expect(sweep.output.contains("using the Replicate EMULATOR already running at \(control.baseURL)"), "\(sweep.output)")
+                #expect(!sweep.output.contains("Replicate EMULATOR listening"), "no second emulator")
+                #expect(sweep.output.contains("polled 0 job(s), timed out 0"))
+                #expect(try await serve.get("/api/v1/generations/\(id)").data["status"] as? String == "processing")
+            }
+        }
+
         @Test("kill -9, restart without the emulator's store: the job ends PREDICTION_LOST and refunded within a few polls")
         func restartWithoutTheEmulatorsStore() async throws {
             try await ServeProcess.with { serve in
@@ -170,6 +184,13 @@ final class ServeProcess: @unchecked Sendable {
             return ServeProcess(directory: directory, port: port, environment: environment, process: process, token: token)
         }
         throw ToolFailure("interior serve found no free port")
+    }
+
+    /// Runs another `interior` command with the server's environment and directory.
+    func command(_ arguments: [String]) async throws -> (status: Int32, output: String) {
+        let result = try await ProcessRunner.run(try InteriorExecutable.path(), arguments, environment: environment,
+                                                 currentDirectory: directory)
+        return (result.status, String(decoding: result.stdout + result.stderr, as: UTF8.self))
     }
 
     /// `kill -9`: no shutdown of any kind.
