@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Imaging
 import InteriorCore
 import InteriorServer
 import Logging
@@ -16,6 +17,29 @@ struct Interior: AsyncParsableCommand {
         abstract: "Interior — the generation engine of an AI interior-design app.",
         subcommands: [Serve.self, Migrate.self, Sweep.self, Token.self, Plan.self, Credit.self, StorageCommand.self, Emulator.self],
         defaultSubcommand: Serve.self)
+
+    /// ArgumentParser's own `main`, with libvips released before the process exits however
+    /// the command ended (see `ImagingRuntime.shutdown`).
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var command = command as? any AsyncParsableCommand {
+                try await command.run()
+            } else {
+                try command.run()
+            }
+            ImagingRuntime.shutdown()
+        } catch {
+            ImagingRuntime.shutdown()
+            exit(withError: error)
+        }
+    }
+}
+
+/// Ends the process, releasing libvips first.
+func exitProcess(_ status: Int32) -> Never {
+    ImagingRuntime.shutdown()
+    Foundation.exit(status)
 }
 
 /// Loads the settings or stops the process with one line naming the key at fault.
@@ -25,7 +49,7 @@ func loadSettingsOrExit() -> Settings {
         return try Settings.load(environment: ProcessInfo.processInfo.environment, workingDirectory: directory)
     } catch {
         FileHandle.standardError.write(Data("interior: configuration error: \(error)\n".utf8))
-        Foundation.exit(78)  // EX_CONFIG
+        exitProcess(78)  // EX_CONFIG
     }
 }
 
@@ -64,7 +88,7 @@ extension Interior {
                     try await app.execute()
                 }
             } catch {
-                Logger(label: "interior").critical("could not start: \(error)")
+                Logger(label: "interior").critical("could not start: \(StartupFailure.line(for: error, settings: settings))")
                 throw ExitCode.failure
             }
         }
@@ -80,7 +104,7 @@ extension Interior {
                     app.logger.notice("database is up to date")
                 }
             } catch {
-                Logger(label: "interior").critical("migration failed: \(error)")
+                Logger(label: "interior").critical("could not migrate: \(StartupFailure.line(for: error, settings: settings))")
                 throw ExitCode.failure
             }
         }

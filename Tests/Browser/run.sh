@@ -33,8 +33,7 @@ stop_server() {
 trap stop_server EXIT
 
 # The server runs in the temporary directory (its data/ and no .env of the checkout) and
-# serves the page from the checkout through a link.
-ln -s "$root/Public" "$work/Public"
+# finds the page's files from its executable's location, as an installed server does.
 mkdir -p "$work/config"
 # A small free allowance keeps the monthly-limit test short; every test is a new demo user.
 cat > "$work/config/runtime.json" <<'JSON'

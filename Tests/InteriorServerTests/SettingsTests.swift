@@ -51,6 +51,7 @@ struct SettingsTests {
         #expect(settings.logFormat == .text)
         #expect(settings.runtime == RuntimeConfig())
         #expect(settings.runtimeConfigPath == nil)
+        #expect(settings.databasePoolSize == 4)
     }
 
     @Test("a secret or JWKS URL switches auth to supabase")
@@ -97,6 +98,10 @@ struct SettingsTests {
         (["REPLICATE_BASE_URL": "api.replicate.com"], "REPLICATE_BASE_URL: must be an absolute http(s) URL"),
         (["REPLICATE_OUTPUT_HOSTS": "https://replicate.delivery/x"], "REPLICATE_OUTPUT_HOSTS: must be a comma-separated list of host names"),
         (["INTERIOR_CONFIG": "missing.json"], "INTERIOR_CONFIG: cannot read missing.json"),
+        (["DATABASE_URL": "postgres://u:p@host:5432/db?tlsmode=sometimes"], "DATABASE_URL: the PostgreSQL driver refuses it (it needs user@host/database; tlsmode, if given, must be disable, prefer or require)"),
+        (["DATABASE_POOL_SIZE": "0"], "DATABASE_POOL_SIZE: must be a whole number of connections between 1 and 100, not \"0\""),
+        (["DATABASE_POOL_SIZE": "101"], "DATABASE_POOL_SIZE: must be a whole number of connections between 1 and 100, not \"101\""),
+        (["DATABASE_POOL_SIZE": "four"], "DATABASE_POOL_SIZE: must be a whole number of connections between 1 and 100, not \"four\""),
     ])
     func badValues(environment: [String: String], message: String) async {
         #expect(await failure(environment) == message)

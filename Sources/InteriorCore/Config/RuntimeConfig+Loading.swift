@@ -96,10 +96,13 @@ extension RuntimeConfig {
             ("replicateRequest", timeouts.replicateRequest), ("statusPoll", timeouts.statusPoll),
             ("stalePollThreshold", timeouts.stalePollThreshold), ("stuckCutoff", timeouts.stuckCutoff),
             ("inputSignedURLTTL", timeouts.inputSignedURLTTL), ("sweeperInterval", timeouts.sweeperInterval),
-            ("reconcileAfter", timeouts.reconcileAfter),
+            ("reconcileAfter", timeouts.reconcileAfter), ("inboxLease", timeouts.inboxLease),
         ]
         for (name, seconds) in durations where !(seconds > 0 && seconds <= 86_400) {
             throw ConfigError("timeouts.\(name)", "must be a number of seconds between 0 and 86400")
+        }
+        if !(1...600).contains(timeouts.inboxLease) {
+            throw ConfigError("timeouts.inboxLease", "must be between 1 and 600 seconds")
         }
         if timeouts.inputSignedURLTTL < 60 {
             throw ConfigError("timeouts.inputSignedURLTTL", "must be at least 60 seconds (Replicate reads inputs through it)")
@@ -138,7 +141,7 @@ extension RuntimeConfig {
         "": ["modes", "defaults", "roomTypes", "styles", "limits", "plans", "defaultPlanId", "timeouts", "models"],
         "defaults": ["mode", "aspectRatio", "quality", "variants"],
         "limits": ["maxVariants", "maxUploadBytes", "acceptedMimeTypes", "maxMegapixels", "minShortEdge", "maxPromptLength", "requestsPerMinute"],
-        "timeouts": ["replicateRequest", "statusPoll", "stalePollThreshold", "stuckCutoff", "inputSignedURLTTL", "sweeperInterval", "reconcileAfter"],
+        "timeouts": ["replicateRequest", "statusPoll", "stalePollThreshold", "stuckCutoff", "inputSignedURLTTL", "sweeperInterval", "reconcileAfter", "inboxLease"],
     ]
 
     private static func checkKnownKeys(_ object: [String: Any]) throws(ConfigError) {

@@ -104,6 +104,9 @@ public struct Timeouts: Codable, Equatable, Sendable {
     public var sweeperInterval: Double = 60
     /// A job in flight that has not changed for this long is polled by the reconciler.
     public var reconcileAfter: Double = 120
+    /// How long an inbox claim lasts unless its worker renews it (every third of it, while it
+    /// works): what a crashed instance's work waits before another takes it up.
+    public var inboxLease: Double = 15
 
     public init() {}
 
@@ -117,6 +120,7 @@ public struct Timeouts: Codable, Equatable, Sendable {
         inputSignedURLTTL = try c.decodeIfPresent(Double.self, forKey: .inputSignedURLTTL) ?? d.inputSignedURLTTL
         sweeperInterval = try c.decodeIfPresent(Double.self, forKey: .sweeperInterval) ?? d.sweeperInterval
         reconcileAfter = try c.decodeIfPresent(Double.self, forKey: .reconcileAfter) ?? d.reconcileAfter
+        inboxLease = try c.decodeIfPresent(Double.self, forKey: .inboxLease) ?? d.inboxLease
     }
 }
 

@@ -150,7 +150,13 @@ final class InteriorContext: Sendable {
         let applier = PredictionApplier(db: app.db, assets: assets, metrics: metrics, now: dependencies.now,
                                         makeID: dependencies.makeID, logger: logger)
         self.applier = applier
-        let inbox = InboxProcessor(database: database, applier: applier, metrics: metrics, now: dependencies.now, logger: logger)
+        let cancelUnowned: @Sendable (String) async -> Void = { [client = replicate.client] id in
+            do { _ = try await client.cancelPrediction(id: id) } catch {
+                logger.notice("cancel of a prediction no job owns failed", metadata: ["predictionId": "\(id)", "error": "\(error)"])
+            }
+        }
+        let inbox = InboxProcessor(database: database, applier: applier, cancelUnowned: cancelUnowned, metrics: metrics,
+                                   now: dependencies.now, logger: logger, lease: settings.runtime.timeouts.inboxLease)
         self.inbox = inbox
         self.reconciler = Reconciler(database: database, replicate: replicate, inbox: inbox, applier: applier,
                                      timeouts: settings.runtime.timeouts,
@@ -214,7 +220,7 @@ public func configure(_ app: Application, settings: Settings, dependencies given
     app.routes.defaultMaxBodySize = "64kb"
     app.logger.logLevel = settings.logLevel
 
-    try configureDatabase(app, settings.database)
+    try configureDatabase(app, settings.database, poolSize: settings.databasePoolSize)
     app.migrations.add(InteriorMigrations.all)
 
     let verifier = try await makeVerifier(app, settings: settings, dependencies: dependencies)
@@ -231,7 +237,11 @@ public func configure(_ app: Application, settings: Settings, dependencies given
     app.middleware.use(RequestContextMiddleware())
     let methods = AllowedMethods()
     app.middleware.use(ErrorEnvelopeMiddleware(allowedMethods: { methods.lookup($0) }))
-    app.middleware.use(WebPageMiddleware(publicDirectory: app.directory.publicDirectory, context: context))
+    if let webRoot = settings.webRoot {
+        app.middleware.use(WebPageMiddleware(publicDirectory: webRoot.path + "/", context: context))
+    } else {
+        app.logger.warning("web page: no Public/ found beside the executable, so the try-it page is not served; set WEB_ROOT to its directory")
+    }
 
     try routes(app)
     methods.load(from: app.routes)
@@ -241,8 +251,8 @@ public func configure(_ app: Application, settings: Settings, dependencies given
         try await app.sql.raw("PRAGMA journal_mode=WAL").run()
     }
     switch migrations {
-    case .always: try await app.autoMigrate()
-    case .automaticOutsideProduction where !settings.isProduction: try await app.autoMigrate()
+    case .always: try await LockedMigrations.run(app, settings.database)
+    case .automaticOutsideProduction where !settings.isProduction: try await LockedMigrations.run(app, settings.database)
     case .automaticOutsideProduction, .never: break
     }
 }
@@ -278,7 +288,8 @@ private final class BackgroundWork: LifecycleHandler, Sendable {
     }
 }
 
-func configureDatabase(_ app: Application, _ location: Settings.DatabaseLocation) throws {
+func configureDatabase(_ app: Application, _ location: Settings.DatabaseLocation,
+                       poolSize: Int = Settings.defaultDatabasePoolSize) throws {
     switch location {
     case let .sqlite(path):
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
@@ -289,8 +300,12 @@ func configureDatabase(_ app: Application, _ location: Settings.DatabaseLocation
         useSQLiteThreadPool(app)
         app.databases.use(.sqlite(.memory, sqlLogLevel: .trace), as: .sqlite)
     case let .postgres(url):
+        // Fluent pools per event loop; the plan makes the instance's total exactly `poolSize`.
         let configuration = try SQLPostgresConfiguration(url: url.value)
-        app.databases.use(.postgres(configuration: configuration, maxConnectionsPerEventLoop: 8, sqlLogLevel: .trace), as: .psql)
+        let plan = PostgresPoolPlan(total: poolSize, eventLoops: Array(app.eventLoopGroup.makeIterator()).count)
+        let pooled = DatabaseConfigurationFactory.postgres(
+            configuration: configuration, maxConnectionsPerEventLoop: plan.connectionsPerLoop, sqlLogLevel: .trace).make()
+        app.databases.use(LoopLimitedConfiguration(base: pooled, plan: plan), as: .psql)
     }
 }
 

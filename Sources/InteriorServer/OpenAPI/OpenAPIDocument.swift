@@ -1003,7 +1003,7 @@ enum OpenAPIDocument {
       "Health": {
         "type": "object",
         "description": "This instance can reach its database and storage. An instance that cannot answers 503 SERVICE_UNAVAILABLE instead, so a 200 always says ok.",
-        "required": ["status", "db", "storage", "storageBackend", "replicate", "imaging", "storageAccess"],
+        "required": ["status", "db", "storage", "storageBackend", "replicate", "imaging", "storageAccess", "webPage"],
         "properties": {
           "status": {"type": "string", "enum": ["ok"]},
           "db": {"type": "string", "enum": ["ok"]},
@@ -1035,6 +1035,11 @@ enum OpenAPIDocument {
               "privateRead": {"type": "string", "enum": ["ok", "exposed", "error", "pending"], "description": "exposed: the private bucket serves uploads to anyone."},
               "checkedAt": {"type": "string", "format": "date-time", "description": "When the reported check finished; absent while pending."}
             }
+          },
+          "webPage": {
+            "type": "string",
+            "enum": ["served", "missing"],
+            "description": "Whether this instance serves the try-it page at /: missing when its files (WEB_ROOT, or Public/ beside the executable) are not there. The API works either way."
           }
         }
       },

@@ -78,14 +78,14 @@ struct GenerationService: Sendable {
         switch try await jobs.insertWithDebit(job, predictions: planned, debitId: context.dependencies.makeID()) {
         case .inserted:
             break
-        case .ownerHasJobInFlight:
-            throw APIError(.tooManyInflight, "Please wait until this generation is complete.")
-        case .idempotencyKeyTaken:
-            // A concurrent request with the same key won the insert.
-            guard let key = request.idempotencyKey, let existing = try await jobs.find(owner: user.id, idempotencyKey: key) else {
-                throw APIError(.idempotencyKeyReused, "This idempotency key was already used.")
+        case .ownerHasJobInFlight, .idempotencyKeyTaken:
+            // A concurrent request with the same key won the insert: it is this request's job
+            // (PostgreSQL may report either unique index a losing insert violated, so the key is
+            // looked up whichever it named). Without a key, another job is in flight.
+            if let key = request.idempotencyKey, let existing = try await jobs.find(owner: user.id, idempotencyKey: key) {
+                return try replay(existing, fingerprint: fingerprint)
             }
-            return try replay(existing, fingerprint: fingerprint)
+            throw APIError(.tooManyInflight, "Please wait until this generation is complete.")
         }
         TransitionLog.log(logger, job: job.id, prediction: nil, from: nil, to: .starting, since: createdAt, now: createdAt)
 
