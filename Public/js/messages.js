@@ -107,6 +107,7 @@ export const apiErrorMessages = {
 export const jobErrorTitles = {
   GENERATION_FAILED: 'The image model could not complete this generation',
   NO_OUTPUT: 'The image model returned no images',
+  PREDICTION_LOST: 'The image service lost this generation',
   TIMEOUT: 'This generation took too long',
   CANCELED: 'Generation cancelled',
   UPSTREAM_ERROR: 'The image service could not start this generation',

@@ -89,6 +89,9 @@ fi
 
 rm -rf "$root/.build/browser-screenshots"
 mkdir -p "$root/.build/browser-screenshots"
+# The embedded emulator writes where it listens and its control token here (0600); the tests
+# queue faults through its control endpoint with them.
+export INTERIOR_EMULATOR_CONTROL="$work/data/emulator/control.json"
 export INTERIOR_BASE_URL="$base" INTERIOR_SCREENSHOTS="$root/.build/browser-screenshots" SE_OFFLINE=true
 cd "$root/Tests/Browser"
 if [ $# -gt 0 ]; then

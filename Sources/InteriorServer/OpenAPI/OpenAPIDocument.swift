@@ -1315,8 +1315,8 @@ enum OpenAPIDocument {
         "properties": {
           "code": {
             "type": "string",
-            "description": "UPSTREAM_ERROR (Replicate refused to start it), INTERNAL_ERROR (the inputs could not be stored), GENERATION_FAILED (the model failed), NO_OUTPUT (no usable images came back), TIMEOUT (stopped after the stuck cutoff), CANCELED.",
-            "examples": ["UPSTREAM_ERROR", "INTERNAL_ERROR", "GENERATION_FAILED", "NO_OUTPUT", "TIMEOUT", "CANCELED"]
+            "description": "UPSTREAM_ERROR (Replicate refused to start it), INTERNAL_ERROR (the inputs could not be stored), GENERATION_FAILED (the model failed), NO_OUTPUT (no usable images came back), PREDICTION_LOST (Replicate no longer knew the prediction), TIMEOUT (stopped after the stuck cutoff), CANCELED.",
+            "examples": ["UPSTREAM_ERROR", "INTERNAL_ERROR", "GENERATION_FAILED", "NO_OUTPUT", "PREDICTION_LOST", "TIMEOUT", "CANCELED"]
           },
           "message": {
             "type": "string",

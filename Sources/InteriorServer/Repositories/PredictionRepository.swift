@@ -33,6 +33,8 @@ struct PredictionRow: Codable, Sendable, Equatable {
     var createdAt: Date
     var updatedAt: Date
     var completedAt: Date?
+    /// Polls in a row that Replicate answered 404 for it (M007).
+    var notFoundPolls: Int = 0
 
     /// Starting or processing at Replicate.
     var isRunning: Bool { status.isInFlight }

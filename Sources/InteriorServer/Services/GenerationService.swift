@@ -236,6 +236,7 @@ struct GenerationService: Sendable {
             try await context.inbox.report(prediction, row: row, job: job, source: .poll, downloadsInline: false)
         } catch {
             logger.notice("status poll failed", metadata: ["jobId": "\(job.apiString)", "predictionId": "\(predictionId)", "error": "\(error)"])
+            await context.inbox.pollFailed(error, row: row, job: job)
         }
     }
 

@@ -91,6 +91,7 @@ final class InboxProcessor: Sendable {
     /// storing it takes downloads. The same status again is no news, except a success still
     /// waiting for its images, whose dead event is re-armed.
     func report(_ prediction: Prediction, row: PredictionRow, job: UUID, source: EventSource, downloadsInline: Bool) async throws {
+        if row.notFoundPolls > 0 { try await PredictionRepository(db: database()).resetNotFound(row.id) }
         switch prediction.status {
         case .starting:
             return

@@ -138,6 +138,7 @@ struct Reconciler: Sendable {
             try await inbox.report(prediction, row: row, job: job, source: .reconciler, downloadsInline: true)
         } catch {
             logger.notice("reconciler poll failed", metadata: ["jobId": "\(job.apiString)", "predictionId": "\(predictionId)", "error": "\(error)"])
+            await inbox.pollFailed(error, row: row, job: job)
         }
     }
 
