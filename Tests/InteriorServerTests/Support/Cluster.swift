@@ -130,8 +130,8 @@ final class Cluster: @unchecked Sendable {
         }
     }
 
-    /// Requests the proxy has sent to a backend and not yet answered, as `(backend, path)`.
-    func inFlight(method: String, pathPrefix: String) -> [(backend: Int, path: String)] {
+    /// Requests the proxy has sent to a backend and not yet answered, by the proxy's number.
+    func inFlight(method: String, pathPrefix: String) -> [String: (backend: Int, path: String)] {
         var open: [String: (backend: Int, path: String)] = [:]
         // `BEGIN <method> <path> <backend> <request>` once sent; `ROUTE … <request>` once answered.
         for line in proxy.output().split(separator: "\n") {
@@ -143,7 +143,7 @@ final class Cluster: @unchecked Sendable {
                 open[String(request)] = nil
             }
         }
-        return Array(open.values)
+        return open
     }
 }
 
