@@ -216,7 +216,11 @@ struct GenerationService: Sendable {
         guard var job = try await jobs.find(id: jobId, owner: user.id) else { throw APIError.notFound }
         if job.status.isInFlight,
            try await jobs.claimPoll(job: job.id, now: now, staleAfter: settings.runtime.timeouts.stalePollThreshold) {
-            let rows = try await PredictionRepository(db: db).rows(job: job.id).filter { $0.isRunning && $0.predictionId != nil }
+            var rows = try await PredictionRepository(db: db).rows(job: job.id).filter(\.isRunning)
+            if rows.contains(where: { $0.predictionId == nil }) {
+                try await context.applier.abandonStaleCreates(job: job.id, staleAfter: settings.runtime.timeouts.inboxLease)
+            }
+            rows.removeAll { $0.predictionId == nil }
             let id = job.id
             await withTaskGroup(of: Void.self) { group in
                 for row in rows {
