@@ -66,7 +66,8 @@ extension ChaosSuite {
             PipelineCell(name: "cancel once timed out") { p, _ in
                 let (id, _) = try await p.chaosJob(FaultPlan(outcome: .hang), prompt: "A stuck attic")
                 try await p.eventually("the job is processing") { try await p.jobStatus(id) == .processing }
-                p.t.clock.advance(by: 11 * 60)
+                // Stuck since the cutoff (10 min); the next sweep comes within its interval.
+                p.t.clock.advance(by: 10 * 60 + 30)
                 #expect(try await p.sweep().timedOut == 1)
                 #expect(try await p.cancel(id).status == .conflict)
                 return ChaosExpectation(statuses: [.failed])

@@ -16,6 +16,8 @@ struct ChaosWorld {
     /// Prediction id → status at Replicate.
     let replicate: [String: String]
     let timeouts: Timeouts
+    /// The installation's time at the check.
+    let now: Date
 }
 
 /// What a cell allows beyond the invariants: the 5xx answers the spec names for its fault
@@ -146,8 +148,14 @@ enum ChaosInvariants {
                 for row in predictions where row.jobId == job.id && row.isRunning {
                     verdict.fail(.locks, "job \(job.id.apiString) ended but its prediction #\(row.idx) is \(row.status.rawValue)")
                 }
-                for event in events where event.job_id == job.id && (event.state == "pending" || event.locked_until != nil) {
-                    verdict.fail(.locks, "event \(event.webhook_id) of ended job \(job.id.apiString) is \(event.state), locked until \(String(describing: event.locked_until))")
+                // A claim lapses within one lease whoever held it (a killed instance's too).
+                for event in events where event.job_id == job.id {
+                    if let until = event.locked_until, until > world.now.addingTimeInterval(world.timeouts.inboxLease + 1) {
+                        verdict.fail(.locks, "event \(event.webhook_id) of ended job \(job.id.apiString) is claimed until \(until)")
+                    }
+                }
+                for row in predictions where row.jobId == job.id && row.awaitsStorage {
+                    verdict.fail(.locks, "job \(job.id.apiString) ended but its prediction #\(row.idx) still waits to be stored")
                 }
             }
         }

@@ -89,7 +89,7 @@ extension Pipeline {
             logs: t.logs.all + emulatorLogs.all,
             secrets: [TokenFixtures.shared.hs256Secret, "test-storage-signing-secret-0123456789abcdef", "sk-test-interior-0123456789",
                       emulator.token, emulator.webhookSecret, token],
-            replicate: replicate, timeouts: t.settings.runtime.timeouts)
+            replicate: replicate, timeouts: t.settings.runtime.timeouts, now: t.clock.now)
     }
 
     /// Submits a text-only job of `variants` after queueing `plan`; returns the response.

@@ -155,6 +155,6 @@ extension EmulatedServe {
         }
         return ChaosWorld(sql: sql, storage: directory.appendingPathComponent("storage"),
                           logs: log().split(separator: "\n").map(String.init), secrets: secrets.all,
-                          replicate: replicate, timeouts: Timeouts())
+                          replicate: replicate, timeouts: Timeouts(), now: Date())
     }
 }

@@ -108,7 +108,7 @@ extension ChaosSuite {
                 #expect(response.errorCode == "UPSTREAM_ERROR")
                 let world = ChaosWorld(sql: t.sql, storage: t.directory.appendingPathComponent("storage"), logs: t.logs.all,
                                        secrets: [TokenFixtures.shared.hs256Secret, "test-storage-signing-secret-0123456789abcdef", t.token("hs256_valid")],
-                                       replicate: [:], timeouts: t.settings.runtime.timeouts)
+                                       replicate: [:], timeouts: t.settings.runtime.timeouts, now: t.clock.now)
                 let verdict = try await ChaosInvariants.check(world, expect: ChaosExpectation(statuses: [.failed], allowed5xx: [502]),
                                                              cell: "Replicate unreachable")
                 ChaosRun.report("create: Replicate unreachable (before the request is sent)", verdict, real: ContinuousClock.now - started)
