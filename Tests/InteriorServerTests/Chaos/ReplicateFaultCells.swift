@@ -101,7 +101,9 @@ extension ChaosSuite {
         @Test("Replicate unreachable (the connection fails before any request is sent): 502, refunded, nothing left")
         func unreachable() async throws {
             let started = ContinuousClock.now
-            try await withTestApp(clock: .following(), replicate: TestReplicate.unreachable) { t in
+            // With one request allowed 1 s, the create's retries give up within its 3 s deadline
+            // (on the defaults, within 60 s, longer than a client waits here).
+            try await withTestApp(environment: ChaosConfig.shortRequests, clock: .following(), replicate: TestReplicate.unreachable) { t in
                 let response = try await t.client.postJSON("/api/v1/generations", ["mode": "imagine", "prompt": "An unreachable patio", "variants": 1],
                                                            token: t.token("hs256_valid"))
                 #expect(response.status == .badGateway, "\(response.text)")
