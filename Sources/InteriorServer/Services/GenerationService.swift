@@ -110,7 +110,12 @@ struct GenerationService: Sendable {
             }
         } catch {
             logger.error("storing the inputs failed", metadata: ["jobId": "\(job.id.apiString)", "error": "\(error)"])
-            try await failSubmit(job, code: "INTERNAL_ERROR", message: "We could not store your images. You have not been charged — please try again.")
+            let message = "We could not store your images. You have not been charged — please try again."
+            try await failSubmit(job, code: "INTERNAL_ERROR", message: message)
+            // No prediction will be created for its rows: they end with the job, not left `starting`.
+            for row in planned {
+                try await PredictionRepository(db: db).markEnded(row.id, status: .failed, code: "INTERNAL_ERROR", message: message, now: now)
+            }
             throw APIError.internalError
         }
 
