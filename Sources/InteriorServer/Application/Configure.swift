@@ -77,8 +77,11 @@ final class InteriorContext: Sendable {
     let downloadClient: HTTPClient
     /// `GET /openapi.json` as this instance serves it.
     let openAPIDocument: Data
+    let traces: Traces
 
-    init(app: Application, settings: Settings, dependencies: Dependencies, verifier: AccessTokenVerifier) throws {
+    init(app: Application, settings: Settings, dependencies: Dependencies, verifier: AccessTokenVerifier,
+         traces: Traces = .disabled) throws {
+        self.traces = traces
         self.settings = settings
         self.dependencies = dependencies
         self.verifier = verifier
@@ -114,7 +117,8 @@ final class InteriorContext: Sendable {
             s3Store = s3
             baseStore = s3
         }
-        let store = dependencies.wrapStore(baseStore)
+        let wrapped = dependencies.wrapStore(baseStore)
+        let store: any BlobStore = traces.isEnabled ? TracedBlobStore(base: wrapped, traces: traces) : wrapped
         self.store = store
         self.storageAccess = .make(app: app, store: store, settings: settings, now: dependencies.now, makeID: dependencies.makeID)
 
@@ -129,7 +133,7 @@ final class InteriorContext: Sendable {
         let profile = settings.replicate.profile
         let replicate = try ReplicateGateway(connection: connection, settings: settings, profile: profile,
                                              httpClient: app.http.client.shared, metrics: metrics,
-                                             now: dependencies.now, logger: logger)
+                                             now: dependencies.now, logger: logger, traces: traces)
         self.replicate = replicate
         let validator = GenerationRequestValidator(config: settings.runtime, profile: profile)
         self.validator = validator
@@ -157,7 +161,7 @@ final class InteriorContext: Sendable {
             client: downloadClient, allowedOrigins: outputOrigins,
             maxBytes: 25 * 1024 * 1024, timeout: .seconds(30), attempts: 3, sleep: dependencies.sleep)
         let assets = AssetService(downloader: downloader, images: images, store: store, bucket: settings.publicBucket,
-                                  maxPixels: settings.runtime.limits.maxPixels, metrics: metrics, logger: logger)
+                                  maxPixels: settings.runtime.limits.maxPixels, metrics: metrics, logger: logger, traces: traces)
         self.assets = assets
 
         // The inbox and the reconciler
@@ -171,11 +175,13 @@ final class InteriorContext: Sendable {
             }
         }
         let inbox = InboxProcessor(database: database, applier: applier, cancelUnowned: cancelUnowned, metrics: metrics,
-                                   now: dependencies.now, logger: logger, lease: settings.runtime.timeouts.inboxLease)
+                                   now: dependencies.now, logger: logger, lease: settings.runtime.timeouts.inboxLease,
+                                   traces: traces)
         self.inbox = inbox
         self.reconciler = Reconciler(database: database, replicate: replicate, inbox: inbox, applier: applier,
                                      timeouts: settings.runtime.timeouts,
-                                     metrics: metrics, now: dependencies.now, makeID: dependencies.makeID, logger: logger)
+                                     metrics: metrics, now: dependencies.now, makeID: dependencies.makeID, logger: logger,
+                                     traces: traces)
     }
 
     private static func liveConnection(_ settings: Settings) -> ReplicateConnection? {
@@ -242,10 +248,17 @@ public func configure(_ app: Application, settings: Settings, dependencies given
     app.migrations.add(InteriorMigrations.all)
 
     let verifier = try await makeVerifier(app, settings: settings, dependencies: dependencies)
-    let context = try InteriorContext(app: app, settings: settings, dependencies: dependencies, verifier: verifier)
+    let traces = try Traces.make(settings.tracing, logger: app.logger)
+    if traces.isEnabled {
+        app.logger = app.logger.withTraceMetadata()
+        app.traceAutoPropagation = true
+    }
+    let context = try InteriorContext(app: app, settings: settings, dependencies: dependencies, verifier: verifier, traces: traces)
     app.setInterior(context)
     // Registered at once, so shutting the application down stops what the context owns (the
-    // download client above all) even when a later step of this function fails.
+    // download client above all) even when a later step of this function fails. The exporter
+    // first: it starts before the background work and stops after it.
+    app.lifecycle.use(TracingLifecycle(traces: traces, logger: app.logger))
     app.lifecycle.use(BackgroundWork(context: context, enabled: dependencies.backgroundWork))
     if context.replicate.connection.isEmulator {
         app.logger.warning("Replicate: using the local EMULATOR at \(context.replicate.connection.baseURL.absoluteString) — images are stand-ins, not model outputs")
@@ -253,6 +266,7 @@ public func configure(_ app: Application, settings: Settings, dependencies given
 
     app.middleware = Middlewares()
     app.middleware.use(RequestContextMiddleware())
+    if traces.isEnabled { app.middleware.use(RequestTracingMiddleware(traces: traces)) }
     let methods = AllowedMethods()
     app.middleware.use(ErrorEnvelopeMiddleware(allowedMethods: { methods.lookup($0) }))
     if let webRoot = settings.webRoot {

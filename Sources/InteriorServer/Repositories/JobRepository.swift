@@ -28,6 +28,8 @@ struct JobRow: Codable, Sendable, Equatable {
     var updatedAt: Date
     var lastPolledAt: Date?
     var completedAt: Date?
+    /// The W3C `traceparent` the job's spans hang off (nil when tracing was off at submit).
+    var traceParent: String? = nil
 }
 
 /// The outcome of trying to take an owner's in-flight slot.

@@ -81,7 +81,8 @@ struct GenerationService: Sendable {
             input1Path: inputPaths.first, input2Path: inputPaths.dropFirst().first,
             model: profile.id, predictionId: nil, status: .starting, errorCode: nil, error: nil,
             idempotencyKey: request.idempotencyKey, requestFingerprint: fingerprint,
-            createdAt: createdAt, updatedAt: createdAt, lastPolledAt: nil, completedAt: nil)
+            createdAt: createdAt, updatedAt: createdAt, lastPolledAt: nil, completedAt: nil,
+            traceParent: context.traces.currentTraceParent())
         let planned = plannedPredictions(job: jobId, variants: request.variants, at: createdAt)
         switch try await jobs.insertWithDebit(job, predictions: planned, debitId: context.dependencies.makeID()) {
         case .inserted:

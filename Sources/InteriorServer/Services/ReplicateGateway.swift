@@ -34,7 +34,7 @@ struct ReplicateGateway: Sendable {
     let secrets: [String: String]
 
     init(connection: ReplicateConnection, settings: Settings, profile: ModelProfile, httpClient: HTTPClient,
-         metrics: InteriorMetrics, now: @escaping @Sendable () -> Date, logger: Logger) throws {
+         metrics: InteriorMetrics, now: @escaping @Sendable () -> Date, logger: Logger, traces: Traces = .disabled) throws {
         self.connection = connection
         self.profile = profile
         self.secrets = settings.replicate.modelSecrets.mapValues(\.value)
@@ -50,14 +50,14 @@ struct ReplicateGateway: Sendable {
             configuration: .init(baseURL: connection.baseURL, token: connection.token.value,
                                  requestTimeout: .seconds(timeouts.replicateRequest),
                                  totalDeadline: .seconds(timeouts.replicateRequest * 3)),
-            httpClient: httpClient, logger: logger, now: now, observe: observe)
+            httpClient: httpClient, logger: logger, now: now, observe: observe, tracer: traces.isEnabled ? traces.tracer : nil)
         // The status endpoint polls inline: one short try, no retries.
         pollClient = ReplicateClient(
             configuration: .init(baseURL: connection.baseURL, token: connection.token.value,
                                  requestTimeout: .seconds(timeouts.statusPoll),
                                  totalDeadline: .seconds(timeouts.statusPoll),
                                  retry: RetryPolicy(maxRetries: 0)),
-            httpClient: httpClient, logger: logger, now: now, observe: observe)
+            httpClient: httpClient, logger: logger, now: now, observe: observe, tracer: traces.isEnabled ? traces.tracer : nil)
         verifier = WebhookVerifier(secret: try WebhookSecret(connection.webhookSecret.value))
     }
 

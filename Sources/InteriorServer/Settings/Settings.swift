@@ -77,6 +77,8 @@ public struct Settings: Sendable {
     public var runtime: RuntimeConfig
     /// The try-it page's files (`WEB_ROOT`, else found beside the executable); nil: not served.
     public var webRoot: URL?
+    /// Where spans are exported (the `OTEL_` variables); nil: tracing is off.
+    public var tracing: TracingSettings?
 
     public var isProduction: Bool { deployment == .production }
 
@@ -172,6 +174,7 @@ extension Settings {
             dataDirectory: dataDirectory, runtimeConfigPath: runtimePath, runtime: runtime)
         settings.databasePoolSize = databasePoolSize
         settings.webRoot = webRoot
+        settings.tracing = try TracingSettings.parse(value)
         return settings
     }
 
