@@ -42,9 +42,12 @@ extension PipelineSuite {
                 var trace: [ReceivedSpan] = []
                 try await p.eventually("the job's spans reach the receiver", timeout: .seconds(20)) {
                     trace = receiver.spans.filter { $0.traceId == traceId }
+                    // A parent ends (and is sent) after its children: wait for every parent.
+                    let ids = Set(trace.map(\.spanId))
                     return trace.filter { $0.name == "output.render" }.count == variants
                         && trace.filter { isPut($0, bucket: "public") }.count == 2 * variants
-                        && trace.contains { $0.spanId == rootId }
+                        && trace.allSatisfy { $0.parentSpanId.isEmpty || ids.contains($0.parentSpanId) }
+                        && ids.contains(rootId)
                 }
                 #expect(receiver.rejected.isEmpty, "every export decodes: \(receiver.rejected)")
                 let spans = Dictionary(trace.map { ($0.spanId, $0) }, uniquingKeysWith: { first, _ in first })
@@ -92,6 +95,27 @@ extension PipelineSuite {
 
                 // The log lines of the job's work carry its trace id.
                 #expect(p.t.logs.all.contains { $0.contains("trace_id=\(traceId)") }, "a log line names the trace")
+            }
+        }
+
+        @Test("a request that sends a traceparent continues the caller's trace")
+        func continuesCallersTrace() async throws {
+            let receiver = try await OTLPReceiver()
+            defer { receiver.stop() }
+            try await withPipeline(environment: ["OTEL_EXPORTER_OTLP_ENDPOINT": receiver.endpoint.absoluteString,
+                                                 "OTEL_BSP_SCHEDULE_DELAY": "50"]) { p in
+                let traceId = "4bf92f3577b34da6a3ce929d0e0e4736"
+                let callerSpan = "00f067aa0ba902b7"
+                let response = try await p.client.send(.GET, "/api/v1/usage", token: p.token,
+                                                       headers: [("traceparent", "00-\(traceId)-\(callerSpan)-01")])
+                #expect(response.status == .ok)
+                var span: ReceivedSpan?
+                try await p.eventually("the request's span arrives") {
+                    span = receiver.spans.first { $0.name == "GET /api/v1/usage" }
+                    return span != nil
+                }
+                #expect(span?.traceId == traceId && span?.parentSpanId == callerSpan && span?.kind == "SERVER")
+                #expect(span?.attributes["http.response.status_code"] == .int(200))
             }
         }
 
