@@ -34,6 +34,7 @@ enum WebhookController {
             "POST /api/v1/webhooks/replicate", parent: await traceContext(of: job, request) ?? .topLevel, kind: .server,
             attributes: RequestTracingMiddleware.attributes(request, route: "/api/v1/webhooks/replicate")
         ) { _ in
+            request.logTraceIds()
             do {
                 try await context.inbox.recordWebhook(id: id, job: job, prediction: prediction, payload: body)
             } catch {

@@ -21,6 +21,7 @@ struct RequestTracingMiddleware: AsyncMiddleware {
                                      attributes: Self.attributes(request, route: route)) { span in
             // Vapor restores this across its future boundaries (`traceAutoPropagation`).
             request.serviceContext = span.context
+            request.logTraceIds()
             let response = try await next.respond(to: request)
             span.attributes["http.response.status_code"] = Int(response.status.code)
             if response.status.code >= 500 { span.setStatus(SpanStatus(code: .error)) }
@@ -34,6 +35,14 @@ struct RequestTracingMiddleware: AsyncMiddleware {
         attributes["http.route"] = route
         attributes["interior.request_id"] = request.requestId
         return attributes
+    }
+}
+
+extension Request {
+    /// Puts the current span's ids on the request's logger, so its lines carry them even
+    /// where they are written outside the span (the request line, written last).
+    func logTraceIds() {
+        for (key, value) in TraceMetadataLogHandler.current() { logger[metadataKey: key] = value }
     }
 }
 

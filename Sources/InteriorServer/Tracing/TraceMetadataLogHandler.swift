@@ -6,7 +6,10 @@ import OTel
 /// the other way round. Lines logged outside a span are unchanged.
 struct TraceMetadataLogHandler: LogHandler {
     var base: any LogHandler
-    private let provider = OTel.makeLoggingMetadataProvider()
+    private static let provider = OTel.makeLoggingMetadataProvider()
+
+    /// `trace_id` and `span_id` of the current span (empty outside one).
+    static func current() -> Logger.Metadata { provider.get() }
 
     init(wrapping base: any LogHandler) {
         self.base = base
@@ -33,7 +36,7 @@ struct TraceMetadataLogHandler: LogHandler {
     }
 
     func log(event: LogEvent) {
-        let trace = provider.get()
+        let trace = Self.current()
         guard !trace.isEmpty else { return base.log(event: event) }
         var event = event
         event.metadata = trace.merging(event.metadata ?? [:]) { _, own in own }

@@ -95,6 +95,10 @@ extension PipelineSuite {
 
                 // The log lines of the job's work carry its trace id.
                 #expect(p.t.logs.all.contains { $0.contains("trace_id=\(traceId)") }, "a log line names the trace")
+                // The request line of the submit (written outside its span) and of each webhook names it too.
+                let requestLines = p.t.logs.all.filter { $0.contains(" request ") && $0.contains("trace_id=\(traceId)") }
+                #expect(requestLines.contains { $0.contains("route=/api/v1/generations") && $0.contains("span_id=\(rootId)") })
+                #expect(requestLines.filter { $0.contains("route=/api/v1/webhooks/replicate") }.count == webhooks.count)
             }
         }
 
