@@ -97,14 +97,29 @@ final class TracingLifecycle: LifecycleHandler, Sendable {
         let group = ServiceGroup(configuration: .init(services: [service], gracefulShutdownSignals: [], logger: logger))
         let logger = self.logger
         let task = Task {
-            do { try await group.run() } catch { logger.warning("the trace exporter stopped", metadata: ["error": "\(error)"]) }
+            do { try await group.run() } catch is CancellationError {
+                // Cut short at shutdown (`shutdownAsync` said why).
+            } catch {
+                logger.warning("the trace exporter stopped", metadata: ["error": "\(error)"])
+            }
         }
         running.withLockedValue { $0 = (group, task) }
     }
 
+    /// With the collector unreachable the last export would hold shutdown for its retries
+    /// (about ten seconds measured); telemetry never holds a deploy that long.
+    static let shutdownLimit: Duration = .seconds(3)
+
     func shutdownAsync(_ application: Application) async {
         guard let (group, task) = running.withLockedValue({ state in defer { state = nil }; return state }) else { return }
         await group.triggerGracefulShutdown()
+        let logger = self.logger
+        let deadline = Task {
+            guard (try? await Task.sleep(for: Self.shutdownLimit)) != nil else { return }
+            logger.warning("the last spans could not be sent in time; they are dropped")
+            task.cancel()
+        }
         await task.value
+        deadline.cancel()
     }
 }
