@@ -12,8 +12,9 @@ extension RuntimeConfig {
         }
     }
 
-    /// Parses and validates a runtime config file. Keys left out take the built-in
-    /// defaults; unknown keys are refused, so a typo does not silently fall back to a default.
+    /// Parses and validates a runtime config file. Its keys are laid over the built-in
+    /// defaults (objects key by key, lists and values whole); unknown keys are refused, so a
+    /// typo does not silently fall back to a default.
     /// - Parameter source: the name errors are reported under (the file's path).
     public static func parse(_ data: Data, format: FileFormat, source: String) throws(ConfigError) -> RuntimeConfig {
         let tree: Any?
@@ -33,8 +34,14 @@ extension RuntimeConfig {
         let config: RuntimeConfig
         do {
             switch format {
-            case .json: config = try JSONDecoder().decode(RuntimeConfig.self, from: data)
-            case .yaml: config = try YAMLDecoder().decode(RuntimeConfig.self, from: data)
+            case .json:
+                let merged = overlay(object, on: try JSONSerialization.jsonObject(with: JSONEncoder().encode(RuntimeConfig())))
+                config = try JSONDecoder().decode(RuntimeConfig.self, from: JSONSerialization.data(withJSONObject: merged))
+            case .yaml:
+                // Decoded from the document's nodes, so a scalar keeps its text ("3:2" stays a ratio).
+                let file = try Yams.compose(yaml: String(decoding: data, as: UTF8.self)) ?? [:]
+                let defaults = try Yams.compose(yaml: YAMLEncoder().encode(RuntimeConfig())) ?? [:]
+                config = try YAMLDecoder().decode(RuntimeConfig.self, from: overlay(file, on: defaults))
             }
         } catch let error as DecodingError {
             throw Self.configError(for: error, models: object["models"] as? [Any])
@@ -43,6 +50,23 @@ extension RuntimeConfig {
         }
         try config.validate()
         return config
+    }
+
+    /// `file` over `defaults`: objects merge key by key; anything else in `file` replaces
+    /// the default, except null, which leaves it.
+    private static func overlay(_ file: Any, on defaults: Any) -> Any {
+        guard var merged = defaults as? [String: Any], let top = file as? [String: Any] else { return file is NSNull ? defaults : file }
+        for (key, value) in top { merged[key] = merged[key].map { overlay(value, on: $0) } ?? value }
+        return merged
+    }
+
+    private static func overlay(_ file: Node, on defaults: Node) -> Node {
+        guard case var .mapping(merged) = defaults, case let .mapping(top) = file else { return file.null != nil ? defaults : file }
+        for (key, value) in top {
+            guard let name = key.string else { continue }
+            merged[name] = merged[name].map { overlay(value, on: $0) } ?? value
+        }
+        return .mapping(merged)
     }
 
     /// Every rule a runtime config must satisfy; the built-in defaults satisfy them all.
@@ -145,24 +169,22 @@ extension RuntimeConfig {
         }
     }
 
-    private static let knownKeys: [String: Set<String>] = [
-        "": ["modes", "defaults", "roomTypes", "styles", "limits", "plans", "defaultPlanId", "timeouts", "models"],
-        "defaults": ["mode", "aspectRatio", "quality", "variants"],
-        "limits": ["maxVariants", "maxUploadBytes", "acceptedMimeTypes", "maxMegapixels", "minShortEdge", "maxPromptLength", "requestsPerMinute",
-                   "maxBodyBytesInFlight", "maxBodyBytesInFlightPerUser"],
-        "timeouts": ["replicateRequest", "statusPoll", "stalePollThreshold", "stuckCutoff", "inputSignedURLTTL", "sweeperInterval", "reconcileAfter", "inboxLease", "requestBodyIdle"],
-    ]
+    /// The keys a file may use: those of the built-in defaults, each with its object's keys.
+    private static let knownKeys: [String: Set<String>] = {
+        let tree = (try? JSONSerialization.jsonObject(with: JSONEncoder().encode(RuntimeConfig()))) as? [String: Any] ?? [:]
+        return tree.mapValues { ($0 as? [String: Any]).map { Set($0.keys) } ?? [] }
+    }()
 
     private static func checkKnownKeys(_ object: [String: Any]) throws(ConfigError) {
-        for key in object.keys.sorted() where !knownKeys[""]!.contains(key) {
+        for key in object.keys.sorted() where knownKeys[key] == nil {
             throw ConfigError(key, "unknown key")
         }
-        for section in ["defaults", "limits", "timeouts"] {
-            guard let value = object[section] else { continue }
+        for (section, value) in object.sorted(by: { $0.key < $1.key }) {
+            guard let known = knownKeys[section], !known.isEmpty, !(value is NSNull) else { continue }
             guard let nested = value as? [String: Any] else {
                 throw ConfigError(section, "must be an object")
             }
-            for key in nested.keys.sorted() where !knownKeys[section]!.contains(key) {
+            for key in nested.keys.sorted() where !known.contains(key) {
                 throw ConfigError("\(section).\(key)", "unknown key")
             }
         }

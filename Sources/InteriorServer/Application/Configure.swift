@@ -27,6 +27,8 @@ public struct Dependencies: Sendable {
     public var metrics: InteriorMetrics?
     /// Inbox workers and the reconciler loop; off for one-shot commands.
     public var backgroundWork: Bool
+    /// How often the runtime config file is checked for changes (and on SIGHUP); nil: never.
+    public var runtimeConfigPoll: Duration? = .seconds(2)
 
     public init(now: @escaping @Sendable () -> Date = { Date() }, makeID: @escaping @Sendable () -> UUID = { UUID() },
                 replicate: ReplicateConnection? = nil,
@@ -68,15 +70,15 @@ final class InteriorContext: Sendable {
     let storageAccess: StorageAccessMonitor
     let images: ImageProcessor
     let replicate: ReplicateGateway
-    let validator: GenerationRequestValidator
+    /// The runtime config in force (presets, plans, limits, the model profile): read it once
+    /// per request or job, as `runtime.current`.
+    let runtime: LiveRuntime
     let inputs: InputResolver
     let assets: AssetService
     let applier: PredictionApplier
     let inbox: InboxProcessor
     let reconciler: Reconciler
     let downloadClient: HTTPClient
-    /// `GET /openapi.json` as this instance serves it.
-    let openAPIDocument: Data
 
     init(app: Application, settings: Settings, dependencies: Dependencies, verifier: AccessTokenVerifier) throws {
         self.settings = settings
@@ -123,18 +125,10 @@ final class InteriorContext: Sendable {
         guard let connection = dependencies.replicate ?? Self.liveConnection(settings) else {
             throw ConfigError("REPLICATE_API_TOKEN", "not set, and no emulator was started")
         }
-        let profile = settings.replicate.profile
-        let replicate = try ReplicateGateway(connection: connection, settings: settings, profile: profile,
-                                             httpClient: app.http.client.shared, metrics: metrics,
-                                             now: dependencies.now, logger: logger)
+        let replicate = try ReplicateGateway(connection: connection, settings: settings, httpClient: app.http.client.shared,
+                                             metrics: metrics, now: dependencies.now, logger: logger)
         self.replicate = replicate
-        let validator = GenerationRequestValidator(config: settings.runtime, profile: profile)
-        self.validator = validator
-        if case .dev = settings.auth {
-            self.openAPIDocument = OpenAPIDocument.served(.init(devAuth: true, validator: validator))
-        } else {
-            self.openAPIDocument = OpenAPIDocument.served(.init(devAuth: false, validator: validator))
-        }
+        self.runtime = try LiveRuntime(settings: settings, logger: logger)
 
         var storageHosts: Set<String> = [settings.publicBaseURL.host?.lowercased()].compactMap { $0 }.reduce(into: []) { $0.insert($1) }
         if case let .s3(configuration) = settings.storage, let host = configuration.endpoint.host?.lowercased() {
@@ -244,6 +238,7 @@ public func configure(_ app: Application, settings: Settings, dependencies given
     // Registered at once, so shutting the application down stops what the context owns (the
     // download client above all) even when a later step of this function fails.
     app.lifecycle.use(BackgroundWork(context: context, enabled: dependencies.backgroundWork))
+    if let poll = dependencies.runtimeConfigPoll { app.lifecycle.use(RuntimeConfigWatch(runtime: context.runtime, poll: poll)) }
     if context.replicate.connection.isEmulator {
         app.logger.warning("Replicate: using the local EMULATOR at \(context.replicate.connection.baseURL.absoluteString) — images are stand-ins, not model outputs")
     }
@@ -300,6 +295,29 @@ private final class BackgroundWork: LifecycleHandler, Sendable {
         await context.inbox.stop()
         await context.storageAccess.finishRunningCheck()
         try? await context.downloadClient.shutdown()
+    }
+}
+
+/// Watches the runtime config file while the application runs (`LiveRuntime.watch`).
+private final class RuntimeConfigWatch: LifecycleHandler, Sendable {
+    let runtime: LiveRuntime
+    let poll: Duration
+    private let task = NIOLockedValueBox<Task<Void, Never>?>(nil)
+
+    init(runtime: LiveRuntime, poll: Duration) {
+        self.runtime = runtime
+        self.poll = poll
+    }
+
+    func didBootAsync(_ application: Application) async throws {
+        task.withLockedValue { [runtime, poll] in $0 = Task { await runtime.watch(pollInterval: poll) } }
+    }
+
+    func shutdownAsync(_ application: Application) async {
+        if let task = task.withLockedValue({ $0 }) {
+            task.cancel()
+            await task.value
+        }
     }
 }
 

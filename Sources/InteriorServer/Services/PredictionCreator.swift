@@ -12,6 +12,8 @@ struct PredictionCreator: Sendable {
     let db: any Database
     let logger: Logger
     let now: @Sendable () -> Date
+    /// The model the job was submitted to.
+    let profile: ModelProfile
 
     private var predictions: PredictionRepository { PredictionRepository(db: db) }
 
@@ -34,7 +36,7 @@ struct PredictionCreator: Sendable {
         let prediction: Prediction
         do {
             let input = try makeInput(row)
-            prediction = try await context.replicate.create(input, webhook: webhookURL(job: job.id))
+            prediction = try await context.replicate.create(input, of: profile, webhook: webhookURL(job: job.id))
         } catch {
             logger.warning("creating a prediction failed", metadata: [
                 "jobId": "\(job.id.apiString)", "index": "\(row.idx)", "error": "\(error)",

@@ -1,0 +1,114 @@
+import Configuration
+import Foundation
+import InteriorCore
+import Logging
+import NIOConcurrencyHelpers
+import SystemPackage
+
+/// What requests read from the runtime config, as one value. It is swapped whole when the
+/// file changes, so a request that reads it once sees the presets, plans, limits and model
+/// profile of one version, and a job keeps the profile it was submitted with.
+struct RuntimeState: Sendable {
+    let config: RuntimeConfig
+    /// The profile `REPLICATE_MODEL` names in `config`.
+    let profile: ModelProfile
+    /// Values for the profile's secret inputs, by environment variable.
+    let modelSecrets: [String: String]
+    let validator: GenerationRequestValidator
+    /// `GET /openapi.json`: its submit schemas carry the presets and limits.
+    let openAPIDocument: Data
+
+    /// The state of `config`, checked against the running one: values bound when the server
+    /// started (see `restartOnly`) keep their running value, and the result must validate.
+    init(_ config: RuntimeConfig, running: RuntimeConfig, settings: Settings) throws(ConfigError) {
+        var config = config
+        config.timeouts = running.timeouts
+        config.limits.requestsPerMinute = running.limits.requestsPerMinute
+        config.limits.maxBodyBytesInFlight = running.limits.maxBodyBytesInFlight
+        config.limits.maxBodyBytesInFlightPerUser = running.limits.maxBodyBytesInFlightPerUser
+        try config.validate()
+        var replicate = settings.replicate
+        try replicate.resolveModel(in: config, environment: settings.environment)
+        self.config = config
+        profile = replicate.profile
+        modelSecrets = replicate.modelSecrets.mapValues(\.value)
+        validator = GenerationRequestValidator(config: config, profile: profile)
+        if case .dev = settings.auth {
+            openAPIDocument = OpenAPIDocument.served(.init(devAuth: true, validator: validator))
+        } else {
+            openAPIDocument = OpenAPIDocument.served(.init(devAuth: false, validator: validator))
+        }
+    }
+
+    /// The keys the server binds once, at start-up (timers, the rate limiter, the body
+    /// budget); an edit of them applies at the next start.
+    static func restartOnly(_ new: RuntimeConfig, _ running: RuntimeConfig) -> [String] {
+        var keys: [String] = []
+        if new.timeouts != running.timeouts { keys.append("timeouts") }
+        if new.limits.requestsPerMinute != running.limits.requestsPerMinute { keys.append("limits.requestsPerMinute") }
+        if new.limits.maxBodyBytesInFlight != running.limits.maxBodyBytesInFlight { keys.append("limits.maxBodyBytesInFlight") }
+        if new.limits.maxBodyBytesInFlightPerUser != running.limits.maxBodyBytesInFlightPerUser {
+            keys.append("limits.maxBodyBytesInFlightPerUser")
+        }
+        return keys
+    }
+}
+
+/// The runtime state in force, and the watch that replaces it when the file changes.
+final class LiveRuntime: Sendable {
+    private let state: NIOLockedValueBox<RuntimeState>
+    private let settings: Settings
+    private let logger: Logger
+
+    init(settings: Settings, logger: Logger) throws(ConfigError) {
+        self.settings = settings
+        self.logger = logger
+        state = NIOLockedValueBox(try RuntimeState(settings.runtime, running: settings.runtime, settings: settings))
+    }
+
+    /// The state in force; read it once per request or job.
+    var current: RuntimeState { state.withLockedValue { $0 } }
+
+    /// Makes `file` the state in force if it validates; otherwise logs why and keeps the old.
+    func apply(_ file: RuntimeConfigFile) {
+        let source = settings.runtimeConfigPath ?? "runtime config"
+        let running = current.config
+        do {
+            let config = try file.parsed.get()
+            let next = try RuntimeState(config, running: running, settings: settings)
+            let pinned = RuntimeState.restartOnly(config, running)
+            if !pinned.isEmpty {
+                logger.notice("runtime config: \(pinned.joined(separator: ", ")) changed; that applies at the next start", metadata: ["file": "\(source)"])
+            }
+            guard next.config != running else { return }
+            state.withLockedValue { $0 = next }
+            logger.notice("runtime config reloaded", metadata: ["file": "\(source)"])
+        } catch {
+            let line = error.key.hasPrefix(source) ? error : ConfigError("\(source): \(error.key)", error.message)
+            logger.error("runtime config refused, the previous one stays in force: \(line)")
+        }
+    }
+
+    /// Watches the runtime config file until the task is canceled: every `pollInterval`, and
+    /// on SIGHUP, the library checks the file's modification time and hands each new version
+    /// to `apply`. Nothing to watch without a file.
+    func watch(pollInterval: Duration) async {
+        guard let url = settings.runtimeConfigURL, let source = settings.runtimeConfigPath else { return }
+        do {
+            let provider = try await ReloadingFileProvider<RuntimeConfigFile>(
+                parsingOptions: .init(source: source), filePath: FilePath(url.path), pollInterval: pollInterval, logger: logger)
+            try await withThrowingDiscardingTaskGroup { group in
+                group.addTask { try await provider.run() }
+                try await provider.watchSnapshot { updates in
+                    for await snapshot in updates {
+                        if let file = snapshot as? RuntimeConfigFile { apply(file) }
+                    }
+                }
+                group.cancelAll()
+            }
+        } catch is CancellationError {
+        } catch {
+            logger.error("runtime config: watching \(source) stopped: \(error)")
+        }
+    }
+}
