@@ -18,12 +18,14 @@ struct RuntimeReloadTests {
 
     private static let artDeco = #"{"id": "art_deco", "label": "Art Deco", "seed": "geometric brass, lacquer, velvet, bold symmetry"}"#
 
-    /// Runs a server on the runtime config file `initial` (written before it starts).
+    /// Runs a server on the runtime config file `initial` (written before it starts). Edits
+    /// are written whole (a new file renamed over the old), as an operator's tools do: a poll
+    /// that caught a half-written file would refuse it, and take the whole file a poll later.
     private func withServer(_ initial: String, name: String = "runtime.json",
                             _ body: (TestContext, URL) async throws -> Void) async throws {
         try await withTemporaryDirectory { directory in
             let file = directory.appendingPathComponent(name)
-            try Data(initial.utf8).write(to: file)
+            try Data(initial.utf8).write(to: file, options: .atomic)
             try await withTestApp(environment: ["INTERIOR_CONFIG": file.path]) { t in try await body(t, file) }
         }
     }
@@ -49,7 +51,7 @@ struct RuntimeReloadTests {
         try await withServer(#"{"styles": \#(Self.styles())}"#) { t, file in
             #expect(try await styleIDs(t) == RuntimeConfig.builtInStyles.map(\.id))
 
-            try Data(#"{"styles": \#(Self.styles(Self.artDeco))}"#.utf8).write(to: file)
+            try Data(#"{"styles": \#(Self.styles(Self.artDeco))}"#.utf8).write(to: file, options: .atomic)
             let shown = try await eventually("the new style") { try await styleIDs(t).contains("art_deco") }
             #expect(t.logs.all.contains { $0.contains("runtime config reloaded") })
             // The submit rules and the served document follow the same version.
@@ -57,7 +59,7 @@ struct RuntimeReloadTests {
             #expect(String(decoding: try await t.client.get("/openapi.json").body, as: UTF8.self).contains("art_deco"))
 
             // An edit that does not validate: an empty label.
-            try Data(#"{"styles": [{"id": "bare", "label": " ", "seed": "nothing"}]}"#.utf8).write(to: file)
+            try Data(#"{"styles": [{"id": "bare", "label": " ", "seed": "nothing"}]}"#.utf8).write(to: file, options: .atomic)
             let path = file.path
             _ = try await eventually("the refusal in the log") {
                 t.logs.all.contains { $0.contains("runtime config refused") }
@@ -70,14 +72,14 @@ struct RuntimeReloadTests {
             #expect(!(try await styleIDs(t).contains("bare")))
 
             // Not JSON at all: refused the same way.
-            try Data("{styles: nope".utf8).write(to: file)
+            try Data("{styles: nope".utf8).write(to: file, options: .atomic)
             _ = try await eventually("the second refusal") {
                 t.logs.all.contains { $0.contains("runtime config refused") && $0.contains("\(path): not valid JSON") }
             }
             #expect(try await styleIDs(t).contains("art_deco"))
 
             // A good edit after the bad ones is taken again.
-            try Data(#"{"styles": \#(Self.styles())}"#.utf8).write(to: file)
+            try Data(#"{"styles": \#(Self.styles())}"#.utf8).write(to: file, options: .atomic)
             _ = try await eventually("the style removed") { try await !styleIDs(t).contains("art_deco") }
             print("runtime config reload: a new style showed in GET /config after \(shown)")
         }
@@ -88,7 +90,7 @@ struct RuntimeReloadTests {
         try await withServer("limits:\n  maxPromptLength: 900\n", name: "knobs.yaml") { t, file in
             let limits = { try #require(try await t.client.get("/api/v1/config").data["limits"] as? [String: Any]) }
             #expect(try await limits()["maxPromptLength"] as? Int == 900)
-            try Data("limits:\n  maxPromptLength: 400\nplans:\n  - {id: free, label: Free, monthlyGenerations: 2}\n".utf8).write(to: file)
+            try Data("limits:\n  maxPromptLength: 400\nplans:\n  - {id: free, label: Free, monthlyGenerations: 2}\n".utf8).write(to: file, options: .atomic)
             _ = try await eventually("the new limit") { try await limits()["maxPromptLength"] as? Int == 400 }
             #expect(t.app.interior.runtime.current.config.plan(id: nil).monthlyGenerations == 2)
         }
@@ -97,7 +99,7 @@ struct RuntimeReloadTests {
     @Test("values bound at start-up keep their running value and the log says they apply at the next start")
     func restartOnlyValues() async throws {
         try await withServer(#"{"timeouts": {"stuckCutoff": 300}}"#) { t, file in
-            try Data(#"{"timeouts": {"stuckCutoff": 900}, "limits": {"requestsPerMinute": 5, "maxPromptLength": 800}}"#.utf8).write(to: file)
+            try Data(#"{"timeouts": {"stuckCutoff": 900}, "limits": {"requestsPerMinute": 5, "maxPromptLength": 800}}"#.utf8).write(to: file, options: .atomic)
             _ = try await eventually("the reload") { t.app.interior.runtime.current.config.limits.maxPromptLength == 800 }
             let config = t.app.interior.runtime.current.config
             #expect(config.timeouts.stuckCutoff == 300)
@@ -114,16 +116,16 @@ struct RuntimeReloadTests {
             #expect(running.id == model)
             var override = try #require(try JSONSerialization.jsonObject(with: JSONEncoder().encode(running)) as? [String: Any])
             override["label"] = "Relabelled"
-            override["secrets"] = [["field": "api_key", "from": "INTERIOR_TEST_UNSET_KEY", "required": true]]
+            override["secrets"] = [["field": "api_key", "from": "INTERIOR_TEST_UNSET_API_KEY", "required": true]]
             let text = String(decoding: try JSONSerialization.data(withJSONObject: ["models": [override]]), as: UTF8.self)
-            try Data(text.utf8).write(to: file)
+            try Data(text.utf8).write(to: file, options: .atomic)
             _ = try await eventually("the refusal") { t.logs.all.contains { $0.contains("runtime config refused") } }
-            #expect(t.logs.all.contains { $0.contains("INTERIOR_TEST_UNSET_KEY: required by REPLICATE_MODEL \(model)") })
+            #expect(t.logs.all.contains { $0.contains("INTERIOR_TEST_UNSET_API_KEY: required by REPLICATE_MODEL \(model)") })
             #expect(t.app.interior.runtime.current.profile == running)
 
             // Without the secret the relabelled profile is taken, and GET /config names it.
             override["secrets"] = nil
-            try Data(JSONSerialization.data(withJSONObject: ["models": [override]])).write(to: file)
+            try Data(JSONSerialization.data(withJSONObject: ["models": [override]])).write(to: file, options: .atomic)
             _ = try await eventually("the relabelled model") {
                 (try await t.client.get("/api/v1/config").data["model"] as? [String: Any])?["label"] as? String == "Relabelled"
             }
@@ -141,13 +143,13 @@ struct RuntimeReloadTests {
         }
         await withTaskGroup(of: Int.self) { group in
             group.addTask {
-                for i in 0..<2000 { runtime.apply(versions[i % 2]) }
+                for i in 0..<200 { runtime.apply(versions[i % 2]) }
                 return 0
             }
             for _ in 0..<4 {
                 group.addTask {
                     var torn = 0
-                    for _ in 0..<5000 {
+                    for _ in 0..<20_000 {
                         let state = runtime.current
                         let n = state.config.plan(id: nil).monthlyGenerations
                         if n != 10, state.config.styles.first?.id != "s\(n)" || state.validator.config != state.config { torn += 1 }

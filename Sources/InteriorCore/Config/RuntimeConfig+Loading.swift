@@ -29,7 +29,10 @@ extension RuntimeConfig {
         guard let object = tree as? [String: Any] else {
             throw ConfigError(source, "must be an object at the top level")
         }
-        try checkKnownKeys(object)
+        if let models = object["models"], !(models is [Any]) { throw ConfigError("models", "must be a list of model profiles") }
+        if let section = objectSections.first(where: { object[$0] != nil && !(object[$0] is [String: Any] || object[$0] is NSNull) }) {
+            throw ConfigError(section, "must be an object")
+        }
 
         let config: RuntimeConfig
         do {
@@ -44,9 +47,16 @@ extension RuntimeConfig {
                 config = try YAMLDecoder().decode(RuntimeConfig.self, from: overlay(file, on: defaults))
             }
         } catch let error as DecodingError {
-            throw Self.configError(for: error, models: object["models"] as? [Any])
+            let (path, problem) = DecodingErrorText.describe(error, fallbackPath: "(top level)")
+            throw ConfigError(named(path, object), problem)
         } catch {
             throw ConfigError(source, "could not be read")
+        }
+        // A key the decoder passed over is a typo or another version's: it must not silently
+        // leave a default in force.
+        if let decoded = try? JSONSerialization.jsonObject(with: JSONEncoder().encode(config)),
+           let key = unknownKey(in: object, known: decoded, path: "") {
+            throw ConfigError(named(key, object), "unknown key")
         }
         try config.validate()
         return config
@@ -169,57 +179,27 @@ extension RuntimeConfig {
         }
     }
 
-    /// The keys a file may use: those of the built-in defaults, each with its object's keys.
-    private static let knownKeys: [String: Set<String>] = {
+    /// The keys whose value is an object (`limits`), in the order a file's errors name them.
+    private static let objectSections: [String] = {
         let tree = (try? JSONSerialization.jsonObject(with: JSONEncoder().encode(RuntimeConfig()))) as? [String: Any] ?? [:]
-        return tree.mapValues { ($0 as? [String: Any]).map { Set($0.keys) } ?? [] }
+        return tree.filter { $0.value is [String: Any] }.keys.sorted()
     }()
 
-    private static func checkKnownKeys(_ object: [String: Any]) throws(ConfigError) {
-        for key in object.keys.sorted() where knownKeys[key] == nil {
-            throw ConfigError(key, "unknown key")
-        }
-        for (section, value) in object.sorted(by: { $0.key < $1.key }) {
-            guard let known = knownKeys[section], !known.isEmpty, !(value is NSNull) else { continue }
-            guard let nested = value as? [String: Any] else {
-                throw ConfigError(section, "must be an object")
+    /// The first key of `file` that `known` (the decoded config, encoded again) lacks.
+    private static func unknownKey(in file: Any, known: Any, path: String) -> String? {
+        if let object = file as? [String: Any] {
+            for (key, value) in object.sorted(by: { $0.key < $1.key }) where !(value is NSNull) {
+                let inner = path.isEmpty ? key : "\(path).\(key)"
+                guard let next = (known as? [String: Any])?[key] else { return inner }
+                if let found = unknownKey(in: value, known: next, path: inner) { return found }
             }
-            for key in nested.keys.sorted() where !known.contains(key) {
-                throw ConfigError("\(section).\(key)", "unknown key")
-            }
-        }
-        guard let models = object["models"] else { return }
-        guard let list = models as? [Any] else { throw ConfigError("models", "must be a list of model profiles") }
-        for (index, entry) in list.enumerated() {
-            guard let profile = entry as? [String: Any] else { throw ConfigError("models[\(index)]", "must be an object") }
-            let key = modelKey(index: index, id: profile["id"] as? String)
-            for name in profile.keys.sorted() where !profileKeys.keys.contains(name) {
-                throw ConfigError("\(key).\(name)", "unknown key")
-            }
-            for (name, allowed) in profileKeys {
-                guard !allowed.isEmpty, let value = profile[name] else { continue }
-                let nested = value as? [String: Any] ?? [:]
-                let entries = (value as? [[String: Any]]) ?? [nested]
-                for item in entries {
-                    for field in item.keys.sorted() where !allowed.contains(field) {
-                        throw ConfigError("\(key).\(name).\(field)", "unknown key")
-                    }
-                }
+        } else if let list = file as? [Any], let known = known as? [Any] {
+            for (index, item) in zip(list, known).enumerated() {
+                if let found = unknownKey(in: item.0, known: item.1, path: "\(path)[\(index)]") { return found }
             }
         }
+        return nil
     }
-
-    /// The keys of a model profile, and of each of its objects (empty: a plain value).
-    private static let profileKeys: [String: Set<String>] = [
-        "id": [], "version": [], "label": [], "promptField": [], "output": [],
-        "images": ["field", "list", "max", "required"],
-        "aspectRatio": ["field", "values", "matchValue"],
-        "outputCount": ["field", "max"],
-        "outputFormat": ["field", "value", "accepted"],
-        "quality": ["field", "tiers", "values"],
-        "constants": ["field", "value"],
-        "secrets": ["field", "from", "required"],
-    ]
 
     /// How a configured profile is named in errors: by its id when it has a usable one.
     static func modelKey(index: Int, id: String?) -> String {
@@ -227,14 +207,10 @@ extension RuntimeConfig {
         return "models[\(id)]"
     }
 
-    private static func configError(for error: DecodingError, models: [Any]?) -> ConfigError {
-        var (path, problem) = DecodingErrorText.describe(error, fallbackPath: "(top level)")
-        // "models[2].output" names the profile by its id where it has one.
-        if path.hasPrefix("models["), let close = path.firstIndex(of: "]"),
-           let index = Int(path[path.index(path.startIndex, offsetBy: 7)..<close]), let models, index < models.count {
-            let id = (models[index] as? [String: Any])?["id"] as? String
-            path = modelKey(index: index, id: id) + path[path.index(after: close)...]
-        }
-        return ConfigError(path, problem)
+    /// `path` with "models[2]" naming the profile by its id where it has one.
+    private static func named(_ path: String, _ object: [String: Any]) -> String {
+        guard path.hasPrefix("models["), let close = path.firstIndex(of: "]"), let models = object["models"] as? [Any],
+              let index = Int(path[path.index(path.startIndex, offsetBy: 7)..<close]), index < models.count else { return path }
+        return modelKey(index: index, id: (models[index] as? [String: Any])?["id"] as? String) + path[path.index(after: close)...]
     }
 }

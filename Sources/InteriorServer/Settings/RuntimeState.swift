@@ -19,13 +19,11 @@ struct RuntimeState: Sendable {
     let openAPIDocument: Data
 
     /// The state of `config`, checked against the running one: values bound when the server
-    /// started (see `restartOnly`) keep their running value, and the result must validate.
+    /// started (`timeouts`, `boundLimits`) keep their running value, and the result must validate.
     init(_ config: RuntimeConfig, running: RuntimeConfig, settings: Settings) throws(ConfigError) {
         var config = config
         config.timeouts = running.timeouts
-        config.limits.requestsPerMinute = running.limits.requestsPerMinute
-        config.limits.maxBodyBytesInFlight = running.limits.maxBodyBytesInFlight
-        config.limits.maxBodyBytesInFlightPerUser = running.limits.maxBodyBytesInFlightPerUser
+        for (_, key) in Self.boundLimits { config[keyPath: key] = running[keyPath: key] }
         try config.validate()
         var replicate = settings.replicate
         try replicate.resolveModel(in: config, environment: settings.environment)
@@ -40,17 +38,16 @@ struct RuntimeState: Sendable {
         }
     }
 
-    /// The keys the server binds once, at start-up (timers, the rate limiter, the body
-    /// budget); an edit of them applies at the next start.
+    /// The limits the server binds once, at start-up (the rate limiter, the body budget), as
+    /// are all `timeouts` (timers, clients); an edit of them applies at the next start.
+    static let boundLimits: [(String, WritableKeyPath<RuntimeConfig, Int>)] = [
+        ("limits.requestsPerMinute", \.limits.requestsPerMinute), ("limits.maxBodyBytesInFlight", \.limits.maxBodyBytesInFlight),
+        ("limits.maxBodyBytesInFlightPerUser", \.limits.maxBodyBytesInFlightPerUser),
+    ]
+
+    /// The keys bound at start-up that `new` changes.
     static func restartOnly(_ new: RuntimeConfig, _ running: RuntimeConfig) -> [String] {
-        var keys: [String] = []
-        if new.timeouts != running.timeouts { keys.append("timeouts") }
-        if new.limits.requestsPerMinute != running.limits.requestsPerMinute { keys.append("limits.requestsPerMinute") }
-        if new.limits.maxBodyBytesInFlight != running.limits.maxBodyBytesInFlight { keys.append("limits.maxBodyBytesInFlight") }
-        if new.limits.maxBodyBytesInFlightPerUser != running.limits.maxBodyBytesInFlightPerUser {
-            keys.append("limits.maxBodyBytesInFlightPerUser")
-        }
-        return keys
+        (new.timeouts == running.timeouts ? [] : ["timeouts"]) + boundLimits.filter { new[keyPath: $1] != running[keyPath: $1] }.map(\.0)
     }
 }
 
