@@ -143,7 +143,7 @@ struct RuntimeReloadTests {
         }
         await withTaskGroup(of: Int.self) { group in
             group.addTask {
-                for i in 0..<200 { runtime.apply(versions[i % 2]) }
+                for i in 0..<60 { runtime.apply(versions[i % 2]) }
                 return 0
             }
             for _ in 0..<4 {

@@ -25,10 +25,10 @@ public struct Dependencies: Sendable {
     public var sleep: @Sendable (Duration) async throws -> Void
     /// The metrics registry (`interior serve` shares it with swift-metrics).
     public var metrics: InteriorMetrics?
-    /// Inbox workers and the reconciler loop; off for one-shot commands.
+    /// Inbox workers, the reconciler loop and the runtime config file's watch; off for one-shot commands.
     public var backgroundWork: Bool
-    /// How often the runtime config file is checked for changes (and on SIGHUP); nil: never.
-    public var runtimeConfigPoll: Duration? = .seconds(2)
+    /// How often the runtime config file is checked for changes (it is on SIGHUP too).
+    public var runtimeConfigPoll: Duration = .seconds(2)
 
     public init(now: @escaping @Sendable () -> Date = { Date() }, makeID: @escaping @Sendable () -> UUID = { UUID() },
                 replicate: ReplicateConnection? = nil,
@@ -237,8 +237,7 @@ public func configure(_ app: Application, settings: Settings, dependencies given
     app.setInterior(context)
     // Registered at once, so shutting the application down stops what the context owns (the
     // download client above all) even when a later step of this function fails.
-    app.lifecycle.use(BackgroundWork(context: context, enabled: dependencies.backgroundWork))
-    if let poll = dependencies.runtimeConfigPoll { app.lifecycle.use(RuntimeConfigWatch(runtime: context.runtime, poll: poll)) }
+    app.lifecycle.use(BackgroundWork(context: context, enabled: dependencies.backgroundWork, runtimeConfigPoll: dependencies.runtimeConfigPoll))
     if context.replicate.connection.isEmulator {
         app.logger.warning("Replicate: using the local EMULATOR at \(context.replicate.connection.baseURL.absoluteString) — images are stand-ins, not model outputs")
     }
@@ -267,16 +266,18 @@ public func configure(_ app: Application, settings: Settings, dependencies given
     }
 }
 
-/// Starts the inbox workers and the reconciler when the application boots, and stops them
-/// (and the download client) when it shuts down.
+/// Starts the inbox workers, the reconciler and the runtime config file's watch when the
+/// application boots, and stops them (and the download client) when it shuts down.
 private final class BackgroundWork: LifecycleHandler, Sendable {
     let context: InteriorContext
     let enabled: Bool
-    private let reconcilerTask = NIOLockedValueBox<Task<Void, Never>?>(nil)
+    let runtimeConfigPoll: Duration
+    private let tasks = NIOLockedValueBox<[Task<Void, Never>]>([])
 
-    init(context: InteriorContext, enabled: Bool) {
+    init(context: InteriorContext, enabled: Bool, runtimeConfigPoll: Duration) {
         self.context = context
         self.enabled = enabled
+        self.runtimeConfigPoll = runtimeConfigPoll
     }
 
     func didBootAsync(_ application: Application) async throws {
@@ -284,40 +285,20 @@ private final class BackgroundWork: LifecycleHandler, Sendable {
         context.inbox.start()
         let reconciler = context.reconciler
         let interval = context.settings.runtime.timeouts.sweeperInterval
-        reconcilerTask.withLockedValue { $0 = Task { await reconciler.run(every: .seconds(interval)) } }
+        let (runtime, poll) = (context.runtime, runtimeConfigPoll)
+        tasks.withLockedValue {
+            $0 = [Task { await reconciler.run(every: .seconds(interval)) }, Task { await runtime.watch(pollInterval: poll) }]
+        }
     }
 
     func shutdownAsync(_ application: Application) async {
-        if let task = reconcilerTask.withLockedValue({ $0 }) {
+        for task in tasks.withLockedValue({ $0 }) {
             task.cancel()
             await task.value
         }
         await context.inbox.stop()
         await context.storageAccess.finishRunningCheck()
         try? await context.downloadClient.shutdown()
-    }
-}
-
-/// Watches the runtime config file while the application runs (`LiveRuntime.watch`).
-private final class RuntimeConfigWatch: LifecycleHandler, Sendable {
-    let runtime: LiveRuntime
-    let poll: Duration
-    private let task = NIOLockedValueBox<Task<Void, Never>?>(nil)
-
-    init(runtime: LiveRuntime, poll: Duration) {
-        self.runtime = runtime
-        self.poll = poll
-    }
-
-    func didBootAsync(_ application: Application) async throws {
-        task.withLockedValue { [runtime, poll] in $0 = Task { await runtime.watch(pollInterval: poll) } }
-    }
-
-    func shutdownAsync(_ application: Application) async {
-        if let task = task.withLockedValue({ $0 }) {
-            task.cancel()
-            await task.value
-        }
     }
 }
 
