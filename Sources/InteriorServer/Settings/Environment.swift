@@ -10,14 +10,18 @@ extension Settings {
     public struct Environment: Sendable, CustomStringConvertible, CustomReflectable {
         private let reader: ConfigReader
 
-        init(process: [String: String], workingDirectory: URL) {
-            let file = FileManager.default.contents(atPath: workingDirectory.appendingPathComponent(".env").path)
+        /// - Parameters:
+        ///   - workingDirectory: where the `.env` file is; nil: none is read.
+        ///   - accessReporter: told of every read (the library's `CONFIG_ACCESS_LOG_FILE` is too).
+        init(process: [String: String], workingDirectory: URL?, accessReporter: (any AccessReporter)? = nil) {
+            let file = workingDirectory.flatMap { FileManager.default.contents(atPath: $0.appendingPathComponent(".env").path) }
             let layers = [process, file.map { DotEnv.parse(String(decoding: $0, as: UTF8.self)) } ?? [:]]
             let providers: [any ConfigProvider] = layers.map { variables in
                 EnvironmentVariablesProvider(environmentVariables: variables.filter { !$0.value.trimmingCharacters(in: .whitespaces).isEmpty },
                                              secretsSpecifier: .dynamic { name, _ in Self.isSecret(name) })
             }
-            reader = ConfigReader(providers: providers + [InMemoryProvider(name: "built-in defaults", values: Self.defaults)])
+            reader = ConfigReader(providers: providers + [InMemoryProvider(name: "built-in defaults", values: Self.defaults)],
+                                  accessReporter: accessReporter)
         }
 
         /// The value of the variable `name`, trimmed; nil when it is unset or blank.

@@ -78,8 +78,9 @@ public struct Settings: Sendable {
     public var runtimeConfigURL: URL?
     /// The runtime config as read at start-up; what requests use is `RuntimeState`'s.
     public var runtime: RuntimeConfig
-    /// The environment as read at start-up (a reloaded model profile may name a secret in it).
-    public var environment = Environment(process: [:], workingDirectory: URL(fileURLWithPath: "/nonexistent"))
+    /// The environment as read at start-up (a reloaded model profile may name a secret in it);
+    /// only the built-in defaults until `load` sets it.
+    public var environment = Environment(process: [:], workingDirectory: nil)
     /// The try-it page's files (`WEB_ROOT`, else found beside the executable); nil: not served.
     public var webRoot: URL?
 
