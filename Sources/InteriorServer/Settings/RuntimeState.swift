@@ -67,6 +67,8 @@ final class LiveRuntime: Sendable {
     var current: RuntimeState { state.withLockedValue { $0 } }
 
     /// Makes `file` the state in force if it validates; otherwise logs why and keeps the old.
+    /// One watch calls it, a version at a time; the lock is held for the swap only, so a
+    /// request never waits for a version to be checked.
     func apply(_ file: RuntimeConfigFile) {
         let source = settings.runtimeConfigPath ?? "runtime config"
         let running = current.config
