@@ -2,7 +2,7 @@
 SWIFT ?= swift
 export PATH := /opt/swift/usr/bin:$(PATH)
 
-.PHONY: run test build bench emulator clean
+.PHONY: run test chaos build bench emulator clean
 
 ## Build, migrate and serve on the embedded defaults (SQLite, local storage, the Replicate emulator).
 run:
@@ -19,6 +19,10 @@ run:
 ## Install what the tests need, run everything on SQLite, then the database suites on PostgreSQL.
 test:
 	@scripts/test.sh
+
+## The fault matrix (docs/reliability.md): every fault on SQLite and PostgreSQL, every invariant checked.
+chaos:
+	@scripts/chaos.sh
 
 build:
 	$(SWIFT) build

@@ -4,6 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
+source scripts/postgres.sh
 
 scripts/ensure-deps.sh test
 
@@ -33,23 +34,12 @@ scripts/schemathesis.sh
 echo "==> browser tests"
 Tests/Browser/run.sh
 
+echo "==> chaos, short form (SQLite)"
+run_chaos sqlite short
+
 echo "==> tests (PostgreSQL)"
-pgbin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
-work=$(mktemp -d /tmp/interior-pg.XXXXXX); chmod 755 "$work"
-pgdata="$work/data"; sock="$work/sock"; port=${INTERIOR_TEST_PG_PORT:-54329}
-install -d -o postgres -g postgres -m 700 "$pgdata"
-install -d -o postgres -g postgres "$sock"
-stop_pg() {
-    runuser -u postgres -- "$pgbin/pg_ctl" -D "$pgdata" -m immediate stop >/dev/null 2>&1 || true
-    rm -rf "$work"
-}
-trap stop_pg EXIT
-runuser -u postgres -- "$pgbin/initdb" -D "$pgdata" -U postgres -E UTF8 \
-    --auth-local=trust --auth-host=scram-sha-256 >/dev/null
-runuser -u postgres -- "$pgbin/pg_ctl" -D "$pgdata" -l "$pgdata/server.log" -w \
-    -o "-c listen_addresses=127.0.0.1 -p $port -k $sock -c max_connections=300 -c fsync=off" start >/dev/null
-psql -q -h "$sock" -p "$port" -U postgres \
-    -c "CREATE ROLE interior LOGIN CREATEDB PASSWORD 'interior'" \
-    -c "CREATE DATABASE interior OWNER interior"
-export DATABASE_URL="postgres://interior:interior@127.0.0.1:$port/interior?tlsmode=disable"
+start_postgres
 swift test --skip-build --parallel --filter 'InteriorServerTests' 2>&1 | tee .build/test-postgres.log | scripts/summarise-tests.sh
+
+echo "==> chaos, short form (PostgreSQL)"
+run_chaos postgres short

@@ -68,6 +68,9 @@ public struct FaultPlan: Codable, Sendable, Equatable {
         case cancel
         /// Stays `processing` until cancelled (a stuck prediction).
         case hang
+        /// `status: aborted` before it ever starts, as Replicate ends a prediction whose
+        /// deadline passed while it was queued.
+        case abort
     }
 
     public enum WebhookMode: String, Codable, Sendable {

@@ -96,6 +96,10 @@ actor PredictionRunner {
         // A prediction resumed after a restart may have started already.
         if record.status == .starting {
             guard await pause(plan.startDelay ?? configuration.startDelay.seconds) else { return }
+            if plan.outcome == .abort {
+                _ = await finish(id, status: .aborted, error: nil, log: "Prediction aborted before it started")
+                return
+            }
             guard let started = await store.update(id, { record in
                 guard record.status == .starting else { return }
                 record.status = .processing
@@ -139,7 +143,7 @@ actor PredictionRunner {
             _ = await finish(
                 id, status: .failed, error: plan.error ?? "Prediction failed (emulated fault)",
                 log: "Prediction failed")
-        case .succeed, .hang:
+        case .succeed, .hang, .abort:
             do {
                 let outputs = try await images.render(record.job, inputs: inputs, count: count)
                 var names: [String] = []

@@ -39,6 +39,7 @@ public struct LocalBlobStore: BlobStore {
     private let rootPath: String
 
     public var kind: String { "local" }
+    static let temporaryPrefix = ".%tmp-"
 
     /// - Parameters:
     ///   - root: the directory holding one folder per bucket (`STORAGE_URL=file://...`).
@@ -56,6 +57,21 @@ public struct LocalBlobStore: BlobStore {
         var path = self.root.path
         while path.count > 1 && path.hasSuffix("/") { path.removeLast() }
         self.rootPath = path
+    }
+
+    /// Removes the temporary files a killed write left behind (a `kill -9` between writing
+    /// and renaming), and returns how many. Run when the process that owns the root starts,
+    /// so no write of its own is in flight; the names are unaddressable, so nothing else reads them.
+    @discardableResult
+    public func removeLeftoverTemporaryFiles() -> Int {
+        guard let walk = FileManager.default.enumerator(atPath: rootPath) else { return 0 }
+        var removed = 0
+        while let relative = walk.nextObject() as? String {
+            let name = relative.split(separator: "/").last.map(String.init) ?? relative
+            guard name.hasPrefix(Self.temporaryPrefix) else { continue }
+            if unlink("\(rootPath)/\(relative)") == 0 { removed += 1 }
+        }
+        return removed
     }
 
     /// The directory a `file://` `STORAGE_URL` names: `file://data/storage` is relative to
@@ -295,7 +311,7 @@ enum FileIO {
     }
 
     static func writeAtomically(_ data: Data, to target: String, directory: String) throws(StorageError) {
-        let temporary = "\(directory)/.%tmp-\(UUID().uuidString)"
+        let temporary = "\(directory)/\(LocalBlobStore.temporaryPrefix)\(UUID().uuidString)"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw .unavailable("cannot create a temporary file: \(describe(errno))") }
         var failure: StorageError?

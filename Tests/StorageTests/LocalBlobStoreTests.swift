@@ -24,6 +24,22 @@ struct LocalBlobStoreTests {
 
     // MARK: Round trips
 
+    @Test("the temporary files of writes a kill interrupted are removed; objects and sidecars stay")
+    func leftoverTemporaryFilesRemoved() async throws {
+        try await store.put(bucket: "public", path: "renders/r1/0.webp", data: Data("image".utf8), contentType: "image/webp")
+        let renders = directory.url.appendingPathComponent("storage/public/renders/r1")
+        let nested = directory.url.appendingPathComponent("storage/private/uploads/u1")
+        try FileManager.default.createDirectory(at: nested, withIntermediateDirectories: true)
+        for leftover in [renders.appendingPathComponent(".%tmp-A1"), nested.appendingPathComponent(".%tmp-B2")] {
+            try Data("half".utf8).write(to: leftover)
+        }
+        #expect(store.removeLeftoverTemporaryFiles() == 2)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: renders.path).sorted() == ["0.webp", "0.webp%meta"])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: nested.path).isEmpty)
+        #expect(try await store.get(bucket: "public", path: "renders/r1/0.webp").data == Data("image".utf8))
+        #expect(store.removeLeftoverTemporaryFiles() == 0)
+    }
+
     @Test("put then get returns the bytes, content type, SHA-256 ETag, size and write time")
     func putGetRoundTrip() async throws {
         let bytes = Data((0..<5000).map { UInt8($0 % 251) })

@@ -96,15 +96,18 @@ extension ModelProfile {
 
     // MARK: ByteDance
 
+    /// Seedream 4 and 4.5 take the same shapes.
+    private static let seedreamAspectRatio = ModelProfile.AspectRatioField(
+        field: "aspect_ratio", values: [.square, .landscape4x3, .portrait3x4, .wide, .tall, .landscape, .portrait, .ultrawide],
+        matchValue: "match_input_image")
+
     /// Seedream 4: up to 10 reference images, 1K to 4K. It can return a coherent sequence of
     /// images (`max_images` with `sequential_image_generation`), but variants are independent
     /// takes, so each prediction asks for one.
     public static let seedream4 = ModelProfile(
         id: "bytedance/seedream-4", label: "Seedream 4",
         images: .init(field: "image_input", list: true, max: 10),
-        aspectRatio: .init(field: "aspect_ratio",
-                           values: [.square, .landscape4x3, .portrait3x4, .wide, .tall, .landscape, .portrait, .ultrawide],
-                           matchValue: "match_input_image"),
+        aspectRatio: seedreamAspectRatio,
         outputFormat: nil,
         quality: .init(field: "size", tiers: Quality.allCases,
                        values: [.auto: "1K", .low: "1K", .medium: "1K", .high: "2K"]),
@@ -114,9 +117,7 @@ extension ModelProfile {
     public static let seedream45 = ModelProfile(
         id: "bytedance/seedream-4.5", label: "Seedream 4.5",
         images: .init(field: "image_input", list: true, max: 14),
-        aspectRatio: .init(field: "aspect_ratio",
-                           values: [.square, .landscape4x3, .portrait3x4, .wide, .tall, .landscape, .portrait, .ultrawide],
-                           matchValue: "match_input_image"),
+        aspectRatio: seedreamAspectRatio,
         outputFormat: nil,
         quality: .init(field: "size", tiers: Quality.allCases,
                        values: [.auto: "2K", .low: "2K", .medium: "2K", .high: "2K"]),

@@ -104,6 +104,9 @@ final class InteriorContext: Sendable {
             }
             let local = LocalBlobStore(root: root, urlSigner: signer, publicBaseURL: settings.publicBaseURL,
                                        publicAssetBaseURL: settings.publicAssetBaseURL, now: dependencies.now)
+            // The serving process owns the root; one-off commands beside it leave its writes alone.
+            let leftovers = dependencies.backgroundWork ? local.removeLeftoverTemporaryFiles() : 0
+            if leftovers > 0 { logger.notice("removed temporary files of interrupted writes", metadata: ["files": "\(leftovers)"]) }
             localStore = local
             s3Store = nil
             baseStore = local

@@ -157,6 +157,34 @@ struct PredictionRepository {
         ], where: [SQLRaw("(status IN ('starting', 'processing') OR (status = 'succeeded' AND stored IS NULL))")])
     }
 
+    /// A create's sign of life: while its instance awaits Replicate's answer, a planned row's
+    /// `updated_at` is kept fresh, so a row left untouched for a lease belongs to an instance
+    /// that died mid-submit.
+    func touchCreating(_ id: UUID, now: Date) async throws {
+        _ = try await update(id, now: now, set: [], where: [
+            SQLBinaryExpression(SQLColumn("prediction_id"), .is, SQLLiteral.null),
+            SQLBinaryExpression(SQLColumn("status"), .equal, SQLBind(JobStatus.starting.rawValue)),
+        ])
+    }
+
+    /// Fails a job's planned rows whose create nobody has touched since `staleBefore` (see
+    /// `touchCreating`); one conditional update, so of several instances noticing, one does it.
+    /// - Returns: how many rows it failed.
+    func abandonCreates(job: UUID, staleBefore: Date, code: String, message: String, now: Date) async throws -> Int {
+        try await sql.update("generation_predictions")
+            .set("status", to: SQLBind(JobStatus.failed.rawValue))
+            .set("error_code", to: SQLBind(code))
+            .set("error", to: SQLBind(message))
+            .set("completed_at", to: SQLBind(now))
+            .set("updated_at", to: SQLBind(now))
+            .where("job_id", .equal, SQLBind(job))
+            .where("prediction_id", .is, SQLLiteral.null)
+            .where("status", .equal, SQLBind(JobStatus.starting.rawValue))
+            .where("updated_at", .lessThan, SQLBind(staleBefore))
+            .returning("id")
+            .all().count
+    }
+
     /// Forgets stored images once their objects are removed (a canceled job's, or ones its
     /// render did not take).
     func markDiscarded(_ id: UUID, now: Date) async throws {

@@ -113,7 +113,12 @@ struct GenerationService: Sendable {
             }
         } catch {
             logger.error("storing the inputs failed", metadata: ["jobId": "\(job.id.apiString)", "error": "\(error)"])
-            try await failSubmit(job, code: "INTERNAL_ERROR", message: "We could not store your images. You have not been charged — please try again.")
+            let message = "We could not store your images. You have not been charged — please try again."
+            try await failSubmit(job, code: "INTERNAL_ERROR", message: message)
+            // No prediction will be created for its rows: they end with the job, not left `starting`.
+            for row in planned {
+                try await PredictionRepository(db: db).markEnded(row.id, status: .failed, code: "INTERNAL_ERROR", message: message, now: now)
+            }
             throw APIError.internalError
         }
 
@@ -217,8 +222,12 @@ struct GenerationService: Sendable {
     func status(user: AuthenticatedUser, jobId: UUID) async throws -> (JobRow, RenderWithVariants?) {
         guard var job = try await jobs.find(id: jobId, owner: user.id) else { throw APIError.notFound }
         if job.status.isInFlight,
-           try await jobs.claimPoll(job: job.id, now: now, staleAfter: context.runtime.current.config.timeouts.stalePollThreshold) {
-            let rows = try await PredictionRepository(db: db).rows(job: job.id).filter { $0.isRunning && $0.predictionId != nil }
+           try await jobs.claimPoll(job: job.id, now: now, staleAfter: settings.runtime.timeouts.stalePollThreshold) {
+            var rows = try await PredictionRepository(db: db).rows(job: job.id).filter(\.isRunning)
+            if rows.contains(where: { $0.predictionId == nil }) {
+                try await context.applier.abandonStaleCreates(job: job.id, staleAfter: settings.runtime.timeouts.inboxLease)
+            }
+            rows.removeAll { $0.predictionId == nil }
             let id = job.id
             await withTaskGroup(of: Void.self) { group in
                 for row in rows {

@@ -226,7 +226,9 @@ final class InboxProcessor: Sendable {
         guard let row else {
             // The query string of a webhook is not signed, so an event acts only on a
             // prediction recorded as the job's; the submit records it moments after the create.
-            if try await PredictionRepository(db: db).rows(job: job.id).contains(where: { $0.predictionId == nil && $0.isRunning }) {
+            // Unless the instance creating them died: then they are abandoned, and this one is unowned.
+            if try await PredictionRepository(db: db).rows(job: job.id).contains(where: { $0.predictionId == nil && $0.isRunning }),
+               try await !applier.abandonStaleCreates(job: job.id, staleAfter: lease) {
                 throw PredictionApplier.NotYet(description: "the job's predictions are still being created")
             }
             await stopUnowned(prediction, event: event)

@@ -92,6 +92,24 @@ struct PredictionApplier: Sendable {
 
     // MARK: Deciding the job
 
+    /// Fails the job's planned predictions whose create no live instance is awaiting — its
+    /// instance died between the job's insert and Replicate's answer, so nothing will attach
+    /// them — and settles the job (failed and refunded when nothing else of it runs). Without
+    /// this the job, and its owner's one slot, stayed in flight until the stuck cutoff.
+    /// - Returns: whether any prediction was abandoned.
+    @discardableResult
+    func abandonStaleCreates(job id: UUID, staleAfter: TimeInterval) async throws -> Bool {
+        let abandoned = try await predictions.abandonCreates(
+            job: id, staleBefore: now().addingTimeInterval(-staleAfter), code: "UPSTREAM_ERROR",
+            message: "The image service could not start this generation. You have not been charged — please try again.", now: now())
+        guard abandoned > 0 else { return false }
+        logger.warning("abandoned predictions whose create stopped with its instance", metadata: [
+            "jobId": "\(id.apiString)", "predictions": "\(abandoned)",
+        ])
+        try await settle(job: id)
+        return true
+    }
+
     /// Decides the job from its predictions, once the news of one is recorded. Called after
     /// that record commits, so of two predictions ending at once the later sees both. Stored
     /// images that no render will take (the job was canceled, or succeeded without them)

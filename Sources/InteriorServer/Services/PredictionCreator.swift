@@ -36,7 +36,9 @@ struct PredictionCreator: Sendable {
         let prediction: Prediction
         do {
             let input = try makeInput(row)
-            prediction = try await context.replicate.create(input, of: profile, webhook: webhookURL(job: job.id))
+            prediction = try await whileTouching(row) {
+                try await context.replicate.create(input, of: profile, webhook: webhookURL(job: job.id))
+            }
         } catch {
             logger.warning("creating a prediction failed", metadata: [
                 "jobId": "\(job.id.apiString)", "index": "\(row.idx)", "error": "\(error)",
@@ -65,6 +67,24 @@ struct PredictionCreator: Sendable {
             ])
         }
         return true
+    }
+
+    /// Runs the create while keeping the row's sign of life fresh (every third of a lease), so
+    /// other instances can tell a slow Replicate from a dead creator.
+    private func whileTouching(_ row: PredictionRow, _ create: () async throws -> Prediction) async throws -> Prediction {
+        let interval = context.settings.runtime.timeouts.inboxLease / 3
+        let touching = Task { [predictions, logger, now] in
+            while !Task.isCancelled {
+                do { try await Task.sleep(for: .seconds(interval)) } catch { return }
+                do {
+                    try await predictions.touchCreating(row.id, now: now())
+                } catch {
+                    logger.warning("could not keep a create alive", metadata: ["jobId": "\(row.jobId.apiString)", "error": "\(error)"])
+                }
+            }
+        }
+        defer { touching.cancel() }
+        return try await create()
     }
 
     private func recordFailure(_ row: PredictionRow, job: JobRow) async {

@@ -58,6 +58,7 @@ struct Reconciler: Sendable {
     private func sweep(_ job: JobRow) async -> Report {
         var report = Report()
         do {
+            try await applier.abandonStaleCreates(job: job.id, staleAfter: timeouts.inboxLease)
             let rows = try await PredictionRepository(db: database()).rows(job: job.id)
             for row in rows where (row.isRunning || row.awaitsStorage) && row.predictionId != nil {
                 report.polled += 1

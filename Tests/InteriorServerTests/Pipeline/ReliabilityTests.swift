@@ -123,13 +123,7 @@ extension PipelineSuite {
         @Test("a storage failure while processing ⇒ the event is retried and the images land once storage is back")
         func storageOutageRetried() async throws {
             try await withFlakyStoragePipeline { p, store in
-                let submitted = try await p.submit(["mode": "imagine", "prompt": "Outage-proof bathroom", "variants": "1"])
-                let id = try #require(submitted.data["id"] as? String)
-                let predictionId = try #require(submitted.data["predictionId"] as? String)
-                store.failing = true
-                try await p.eventually("the completed webhook is delivered") {
-                    await p.emulator.deliveries().contains { $0.predictionID == predictionId && $0.event == "completed" }
-                }
+                let (id, predictionId) = try await Self.completedWhileStorageIsDown(p, store, prompt: "Outage-proof bathroom")
                 let deliveries = await p.emulator.deliveries().filter { $0.predictionID == predictionId }
                 #expect(deliveries.allSatisfy { $0.status == 200 }, "the webhook was answered 200 while storage was down")
                 try await p.eventually("a failed attempt is recorded") {
@@ -152,14 +146,8 @@ extension PipelineSuite {
         @Test("a storage outage that outlasts every retry ⇒ the reconciler re-arms the news and the images land")
         func storageOutageOutlastsRetries() async throws {
             try await withFlakyStoragePipeline { p, store in
-                let submitted = try await p.submit(["mode": "imagine", "prompt": "Long outage laundry", "variants": "1"])
-                let id = try #require(submitted.data["id"] as? String)
+                let (id, _) = try await Self.completedWhileStorageIsDown(p, store, prompt: "Long outage laundry")
                 let job = UUID(uuidString: id)!
-                let predictionId = try #require(submitted.data["predictionId"] as? String)
-                store.failing = true
-                try await p.eventually("the completed webhook is delivered") {
-                    await p.emulator.deliveries().contains { $0.predictionID == predictionId && $0.event == "completed" }
-                }
                 let inbox = InboxRepository(sql: p.t.sql)
                 @Sendable func successEvents() async throws -> [InboxEvent] {
                     try await inbox.events(job: job).filter { $0.status == "succeeded" }
@@ -283,14 +271,8 @@ extension PipelineSuite {
         @Test("a success that cannot be stored before the stuck cutoff still lands once storage is back, within Replicate's hour")
         func successOutlivesTheCutoff() async throws {
             try await withFlakyStoragePipeline { p, store in
-                let submitted = try await p.submit(["mode": "imagine", "prompt": "A Hamptons laundry after an outage", "variants": "1"])
-                let id = try #require(submitted.data["id"] as? String)
+                let (id, _) = try await Self.completedWhileStorageIsDown(p, store, prompt: "A Hamptons laundry after an outage")
                 let job = UUID(uuidString: id)!
-                let predictionId = try #require(submitted.data["predictionId"] as? String)
-                store.failing = true
-                try await p.eventually("the completed webhook is delivered") {
-                    await p.emulator.deliveries().contains { $0.predictionID == predictionId && $0.event == "completed" }
-                }
                 // Storage stays down past the stuck cutoff: the job times out and is refunded.
                 p.t.clock.advance(by: 11 * 60)
                 #expect(try await p.sweep().timedOut == 1)
@@ -450,6 +432,20 @@ extension PipelineSuite {
                 #expect(event.lastError == "gave up")
                 #expect(try await inbox.claim(now: t.clock.now.addingTimeInterval(3600), lease: 60, limit: 1).isEmpty)
             }
+        }
+
+        /// Submits a one-variant job, takes storage down and waits until the emulator has
+        /// delivered the prediction's `completed` webhook: its images cannot be stored yet.
+        private static func completedWhileStorageIsDown(_ p: Pipeline, _ store: FlakyStore,
+                                                        prompt: String) async throws -> (id: String, predictionId: String) {
+            let submitted = try await p.submit(["mode": "imagine", "prompt": prompt, "variants": "1"])
+            let id = try #require(submitted.data["id"] as? String)
+            let predictionId = try #require(submitted.data["predictionId"] as? String)
+            store.failing = true
+            try await p.eventually("the completed webhook is delivered") {
+                await p.emulator.deliveries().contains { $0.predictionID == predictionId && $0.event == "completed" }
+            }
+            return (id, predictionId)
         }
     }
 }

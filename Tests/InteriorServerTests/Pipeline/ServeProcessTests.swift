@@ -126,6 +126,8 @@ extension PipelineSuite {
 final class EmulatedServe: @unchecked Sendable {
     let directory: URL
     let port: Int
+    /// Its database (an invariant check reads it directly).
+    var databaseURL: String { environment["DATABASE_URL"] ?? "" }
     private let environment: [String: String]
     private var process: BackgroundProcess
     private var logs: [String] = []

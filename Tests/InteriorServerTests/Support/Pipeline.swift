@@ -14,6 +14,8 @@ import TestSupport
 struct Pipeline {
     let t: TestContext
     let emulator: RunningEmulator
+    /// The emulator's own log lines (it logs through a handler of its own).
+    let emulatorLogs: LogCapture
 
     var client: TestClient { t.client }
     var token: String { t.token("hs256_valid") }
@@ -51,18 +53,17 @@ func withPipeline(
     wrapStore: @escaping @Sendable (any BlobStore) -> any BlobStore = { $0 },
     _ body: (Pipeline) async throws -> Void
 ) async throws {
-    var logger = Logger(label: "test-emulator")
-    logger.logLevel = .error
+    let emulatorLogs = LogCapture(echo: false)
     let emulator = try await ReplicateEmulator.start(EmulatorConfiguration(
         startDelay: startDelay, processingDelay: processingDelay,
         webhookRetry: .init(maxAttempts: 3, initialDelay: .milliseconds(50), multiplier: 2),
-        now: { clock.now }), logger: logger)
+        now: { clock.now }), logger: emulatorLogs.logger(level: .info))
     let connection = ReplicateConnection(
         baseURL: emulator.baseURL, token: Secret(emulator.token), webhookSecret: Secret(emulator.webhookSecret), isEmulator: true)
     do {
         try await withTestApp(environment: environment, clock: clock, replicate: connection, wrapStore: wrapStore) { t in
             defer { Task { await emulator.shutdown() } }
-            try await body(Pipeline(t: t, emulator: emulator))
+            try await body(Pipeline(t: t, emulator: emulator, emulatorLogs: emulatorLogs))
             // The emulator stops first, while the app can still answer its last webhooks.
             await emulator.shutdown()
         }

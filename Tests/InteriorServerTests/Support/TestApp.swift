@@ -48,12 +48,16 @@ final class TestClock: Sendable {
 /// Log lines captured from an application, to assert what is (and is not) logged.
 final class LogCapture: Sendable {
     private let lines = NIOLockedValueBox<[String]>([])
+    private let echoes: Bool
+
+    /// `echo: false` keeps the lines out of `INTERIOR_TEST_LOGS` output (the emulator's).
+    init(echo: Bool = true) { echoes = echo }
 
     var all: [String] { lines.withLockedValue { $0 } }
 
     func append(_ line: String) {
         lines.withLockedValue { $0.append(line) }
-        if Self.echo { print("[log] \(line)") }
+        if echoes, Self.echo { print("[log] \(line)") }
     }
 
     /// `INTERIOR_TEST_LOGS=1` prints every captured line (debugging a failing test).
