@@ -13,7 +13,7 @@ enum AccountController {
     @Sendable
     static func me(_ request: Request) async throws -> Envelope<Me> {
         let profile = try await UsageService(request).profile()
-        return Envelope(Me(id: profile.id.apiString, email: profile.email, planId: request.interior.settings.runtime.plan(id: profile.planId).id))
+        return Envelope(Me(id: profile.id.apiString, email: profile.email, planId: request.interior.runtime.current.config.plan(id: profile.planId).id))
     }
 
     struct Usage: Content {
@@ -29,7 +29,7 @@ enum AccountController {
     @Sendable
     static func usage(_ request: Request) async throws -> Envelope<Usage> {
         let summary = try await UsageService(request).summary()
-        let plan = request.interior.settings.runtime.plan(id: summary.planId)
+        let plan = request.interior.runtime.current.config.plan(id: summary.planId)
         return Envelope(Usage(
             planId: summary.planId, planLabel: plan.label, monthlyAllowance: summary.monthlyAllowance,
             used: summary.used, remaining: summary.remaining,

@@ -69,9 +69,10 @@ enum ConfigController {
     @Sendable
     static func config(_ request: Request) async throws -> Envelope<PublicConfig> {
         let settings = request.interior.settings
-        let runtime = settings.runtime
+        let live = request.interior.runtime.current
+        let runtime = live.config
         // What this model can do: modes it cannot serve are not offered, variants are capped.
-        let validator = request.interior.validator
+        let validator = live.validator
         let modes = validator.availableModes
         let defaultMode = modes.contains(runtime.defaults.mode) ? runtime.defaults.mode : modes.first ?? runtime.defaults.mode
         let authMode: String = if case .dev = settings.auth { "dev" } else { "supabase" }
@@ -90,7 +91,7 @@ enum ConfigController {
             defaults: Defaults(mode: defaultMode.rawValue, aspectRatio: validator.defaultAspectRatio(for: defaultMode).rawValue,
                                quality: validator.defaultQuality.rawValue, variants: validator.defaultVariants),
             limits: Limits(maxVariants: validator.maxVariants, maxUploadBytes: runtime.limits.maxUploadBytes,
-                           acceptedMimeTypes: request.interior.inputs.acceptedFormats.map(\.mimeType),
+                           acceptedMimeTypes: request.interior.inputs.acceptedFormats(runtime.limits).map(\.mimeType),
                            maxMegapixels: runtime.limits.maxMegapixels,
                            minShortEdge: runtime.limits.minShortEdge, maxPromptLength: runtime.limits.maxPromptLength,
                            requestsPerMinute: runtime.limits.requestsPerMinute),

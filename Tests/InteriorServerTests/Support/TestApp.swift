@@ -219,10 +219,12 @@ private func runTestApp(
             let app = try await Application.make(.testing)
             app.logger = logs.logger()
             do {
-                let dependencies = Dependencies(
+                var dependencies = Dependencies(
                     now: { clock.now }, makeID: { UUID() },
                     replicate: replicate ?? TestReplicate.unreachable, wrapStore: wrapStore,
                     sleep: { _ in }, backgroundWork: backgroundWork)
+                // A runtime config file edited by a test shows within a tenth of a second.
+                dependencies.runtimeConfigPoll = .milliseconds(50)
                 try await configure(app, settings: settings, dependencies: dependencies)
                 extraRoutes.register(app)
                 try await app.asyncBoot()
