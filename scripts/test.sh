@@ -21,6 +21,15 @@ unset DATABASE_URL
 swift test --skip-build --parallel --filter 'ImagingTests' 2>&1 | tee .build/test-imaging.log | scripts/summarise-tests.sh
 swift test --skip-build --parallel --skip 'ImagingTests' 2>&1 | tee .build/test-sqlite.log | scripts/summarise-tests.sh
 
+echo "==> pipeline suites on a model that returns several images per prediction (SQLite)"
+# The default model returns one image per prediction; the suites run once more on one that
+# returns several, so both ways of making variants stay proven end to end.
+REPLICATE_MODEL=openai/gpt-image-1.5 swift test --skip-build --parallel --filter 'PipelineSuite' 2>&1 \
+    | tee .build/test-sqlite-multi.log | scripts/summarise-tests.sh
+
+echo "==> schemathesis against the running API"
+scripts/schemathesis.sh
+
 echo "==> browser tests"
 Tests/Browser/run.sh
 

@@ -71,6 +71,10 @@ export const apiErrorMessages = {
       ? `Each image may be at most ${formatBytes(limits.maxUploadBytes)}. Choose a smaller image.`
       : 'The image is too large. Choose a smaller image.',
   }),
+  REQUEST_TIMEOUT: () => ({
+    title: 'The upload stalled',
+    text: 'The connection stopped sending before the images arrived. Check your connection and try again.',
+  }),
   UNSUPPORTED_MEDIA_TYPE: (error, { limits }) => ({
     title: 'Unsupported image',
     text: `Images must be ${limits ? formatImageTypes(limits.acceptedMimeTypes) : 'JPEG, PNG or WebP'} files.`,
@@ -103,6 +107,7 @@ export const apiErrorMessages = {
 export const jobErrorTitles = {
   GENERATION_FAILED: 'The image model could not complete this generation',
   NO_OUTPUT: 'The image model returned no images',
+  PREDICTION_LOST: 'The image service lost this generation',
   TIMEOUT: 'This generation took too long',
   CANCELED: 'Generation cancelled',
   UPSTREAM_ERROR: 'The image service could not start this generation',
@@ -129,7 +134,7 @@ export function describeError(error, context = {}) {
       title,
       text,
       field: detailField ? fieldForDetail[detailField] || null : null,
-      retry: ['UPSTREAM_ERROR', 'INTERNAL_ERROR', 'SERVICE_UNAVAILABLE', 'RATE_LIMITED'].includes(error.code),
+      retry: ['UPSTREAM_ERROR', 'INTERNAL_ERROR', 'SERVICE_UNAVAILABLE', 'RATE_LIMITED', 'REQUEST_TIMEOUT'].includes(error.code),
       signOut: error.code === 'UNAUTHORIZED',
     };
   }

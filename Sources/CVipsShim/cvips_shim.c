@@ -12,6 +12,9 @@ static void drop_log_message(const gchar *domain, GLogLevelFlags level, const gc
     (void) user_data;
 }
 
+/* Set once cvips_init succeeded, so cvips_shutdown releases only what was started. */
+static int started = 0;
+
 int cvips_init(int concurrency) {
     if (VIPS_INIT("interior"))
         return -1;
@@ -35,7 +38,17 @@ int cvips_init(int concurrency) {
     g_log_set_handler("VIPS", G_LOG_LEVEL_WARNING | G_LOG_LEVEL_MESSAGE | G_LOG_LEVEL_INFO,
                       drop_log_message, NULL);
     vips_error_clear();
+    started = 1;
     return 0;
+}
+
+int cvips_is_started(void) { return started; }
+
+void cvips_shutdown(void) {
+    if (!started)
+        return;
+    started = 0;
+    vips_shutdown();
 }
 
 const char *cvips_version(void) { return vips_version_string(); }

@@ -42,9 +42,7 @@ enum Composition {
         let text = shortened(caption)
         let box = (width: width - 2 * margin, height: height - bandTop - margin)
         if withText, !text.isEmpty, box.width >= 8, box.height >= 8 {
-            let mask = try VipsImageRef(
-                cvips_text_mask(markupEscaped(text), font, Int32(box.width), Int32(box.height)),
-                orThrow: .processingFailed("The caption could not be drawn."))
+            let mask = try textMask(markupEscaped(text), width: box.width, height: box.height)
             let top = bandTop + max(0, (height - bandTop - mask.height) / 2)
             guard cvips_draw_mask(canvas.pointer, captionInk.components, 3, mask.pointer,
                                   Int32(margin), Int32(top)) == 0 else {
@@ -53,6 +51,18 @@ enum Composition {
             }
         }
         return try canvas.encode(.png, quality: 0)
+    }
+
+    /// One text rendering at a time in the process: Pango and fontconfig are not safe to enter
+    /// from several threads at once (seen here as rare failures and a fault inside fontconfig
+    /// when several captions were drawn side by side).
+    private static let textLock = NSLock()
+
+    static func textMask(_ markup: String, width: Int, height: Int) throws(ImagingError) -> VipsImageRef {
+        textLock.lock()
+        defer { textLock.unlock() }
+        return try VipsImageRef(cvips_text_mask(markup, font, Int32(width), Int32(height)),
+                                orThrow: .processingFailed("The caption could not be drawn."))
     }
 
     private static func fill(_ canvas: VipsImageRef, _ colour: RGB, left: Int, top: Int, width: Int, height: Int) throws(ImagingError) {

@@ -65,12 +65,11 @@ public struct ImagingCapabilities: Sendable, Equatable, Codable {
     }
 
     private static func rendersText() -> Bool {
-        guard let mask = cvips_text_mask("Interior", Composition.font, 200, 40) else {
+        guard let mask = try? Composition.textMask("Interior", width: 200, height: 40) else {
             cvips_error_clear()
             return false
         }
-        defer { cvips_unref(mask) }
-        return cvips_width(mask) > 1 && cvips_height(mask) > 1
+        return mask.width > 1 && mask.height > 1
     }
 }
 

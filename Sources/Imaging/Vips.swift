@@ -24,6 +24,20 @@ enum VipsRuntime {
     static func hasOperation(_ nickname: String) -> Bool { cvips_has_operation(nickname) != 0 }
 }
 
+/// The libvips runtime as the executable sees it.
+public enum ImagingRuntime {
+    /// Call once, just before the process exits and after the application has stopped: waits
+    /// for the capability probe (it encodes HEIC and AVIF through libheif on a thread of its
+    /// own, started with the first `ImageProcessor`), then releases libvips' threads and
+    /// plugins. A process that exits while libheif works, or with its threads still alive, can
+    /// crash on the way out. No image work may follow. Does nothing if libvips never started.
+    public static func shutdown() {
+        guard cvips_is_started() != 0 else { return }
+        _ = ImageProcessor.capabilities
+        cvips_shutdown()
+    }
+}
+
 /// One reference to a VipsImage, released when the wrapper goes away. Used only on the
 /// thread running a job, and never outlives the bytes it may have been loaded from.
 final class VipsImageRef {

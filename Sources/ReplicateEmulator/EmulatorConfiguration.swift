@@ -51,6 +51,9 @@ public struct EmulatorConfiguration: Sendable {
     public var requireSecrets: Bool
     /// The models served: one per profile (the built-in ones, plus any the runtime config adds).
     public var profiles: [ModelProfile]
+    /// Where predictions and their output files are kept, so a restarted emulator carries on
+    /// with them (`interior serve` passes `data/emulator`); nil keeps them in memory only.
+    public var dataDirectory: URL?
     /// The emulator's clock: timestamps, webhook signatures and output expiry.
     public var now: @Sendable () -> Date
 
@@ -69,6 +72,7 @@ public struct EmulatorConfiguration: Sendable {
         publicBaseURL: URL? = nil,
         requireSecrets: Bool = false,
         profiles: [ModelProfile] = ModelProfile.builtIn,
+        dataDirectory: URL? = nil,
         now: @escaping @Sendable () -> Date = { Date() }
     ) {
         self.host = host
@@ -85,6 +89,7 @@ public struct EmulatorConfiguration: Sendable {
         self.publicBaseURL = publicBaseURL
         self.requireSecrets = requireSecrets
         self.profiles = profiles
+        self.dataDirectory = dataDirectory
         self.now = now
     }
 

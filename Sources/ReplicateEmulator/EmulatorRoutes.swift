@@ -81,7 +81,7 @@ enum EmulatorRoutes {
         }
         api.get("predictions") { _ in
             let core = try currentCore()
-            let results = await core.store.all().map { PredictionJSON.object($0, apiBase: core.addresses.apiBase) }
+            let results = await core.store.all().map { PredictionJSON.object($0, addresses: core.addresses) }
             return json(200, .object(["previous": .null, "next": .null, "results": .array(results)]))
         }
         api.get("predictions", ":id") { request in
@@ -94,7 +94,7 @@ enum EmulatorRoutes {
                 return response
             }
             guard let record = await core.store.prediction(id) else { return notFound() }
-            return json(200, PredictionJSON.object(record, apiBase: core.addresses.apiBase))
+            return json(200, PredictionJSON.object(record, addresses: core.addresses))
         }
         api.post("predictions", ":id", "cancel") { request in
             let core = try currentCore()
@@ -106,7 +106,7 @@ enum EmulatorRoutes {
                 return response
             }
             guard let record = await core.runner.cancel(id) else { return notFound() }
-            return json(200, PredictionJSON.object(record, apiBase: core.addresses.apiBase))
+            return json(200, PredictionJSON.object(record, addresses: core.addresses))
         }
 
         // MARK: Webhook secret
@@ -115,15 +115,35 @@ enum EmulatorRoutes {
             return json(200, .object(["key": .string(core.configuration.webhookSecret)]))
         }
 
-        // MARK: Fault injection (emulator only)
+        // MARK: Fault injection and inspection (the operator's, behind the token)
         api.on(.POST, "_emulator", "faults", body: .collect(maxSize: "1mb")) { request in
             let core = try currentCore()
+            let bad = "The body must be a fault plan (see docs/emulator.md)"
             guard let body = request.body.data,
-                  let plan = try? JSONDecoder().decode(FaultPlan.self, from: Data(body.readableBytesView))
-            else { return problem(400, title: "Bad request", detail: "The body must be a fault plan (see docs/emulator.md)") }
+                  case .object(let fields)? = try? JSONDecoder().decode(JSONValue.self, from: Data(body.readableBytesView))
+            else { return problem(400, title: "Bad request", detail: bad) }
+            let unknown = FaultPlan.problems(in: fields)
+            guard unknown.isEmpty else { return problem(400, title: "Bad request", detail: unknown.joined(separator: "; ")) }
+            guard let plan = try? JSONDecoder().decode(FaultPlan.self, from: Data(body.readableBytesView)) else {
+                return problem(400, title: "Bad request", detail: bad)
+            }
+            guard plan.invalidValues.isEmpty else {
+                return problem(400, title: "Bad request", detail: plan.invalidValues.joined(separator: "; "))
+            }
             await core.store.enqueue(plan)
             let queued = await core.store.pendingPlans.count
             return json(201, .object(["queued": .number(Double(queued))]))
+        }
+        api.get("_emulator", "deliveries") { _ in
+            let core = try currentCore()
+            let deliveries = await core.store.deliveries.map { delivery -> JSONValue in
+                .object([
+                    "prediction_id": .string(delivery.predictionID), "event": .string(delivery.event),
+                    "webhook_id": .string(delivery.webhookID), "attempt": .number(Double(delivery.attempt)),
+                    "status": delivery.status.map { .number(Double($0)) } ?? .null, "dropped": .bool(delivery.dropped),
+                ])
+            }
+            return json(200, .object(["deliveries": .array(deliveries)]))
         }
         api.delete("_emulator", "faults") { _ in
             let core = try currentCore()
@@ -136,7 +156,7 @@ enum EmulatorRoutes {
             guard await core.store.prediction(id) != nil else { return notFound() }
             await core.store.removeData(id)
             guard let record = await core.store.prediction(id) else { return notFound() }
-            return json(200, PredictionJSON.object(record, apiBase: core.addresses.apiBase))
+            return json(200, PredictionJSON.object(record, addresses: core.addresses))
         }
 
         // MARK: Output files (public, like replicate.delivery)
@@ -174,27 +194,17 @@ enum EmulatorRoutes {
         guard case .object(let input)? = object["input"] else {
             return problem(422, title: "Input validation failed", detail: "input is required")
         }
-        let prompt = input["prompt"]?.stringValue ?? ""
-        let markers: FaultPlan
-        let cleanPrompt: String
-        do {
-            (markers, cleanPrompt) = try FaultPlan.parse(prompt: prompt)
-        } catch {
-            return problem(422, title: "Invalid emulator marker", detail: error.message)
-        }
-
-        let createFault = await core.store.createFault(prompt: prompt, markers: markers)
-        if let createFault, createFault.status != nil, let response = await apply(createFault, endpoint: "create") {
+        let createFault = await core.store.createFault()
+        if let createFault, let response = await apply(createFault, endpoint: "create") {
             return response
         }
 
-        var job: ModelJob
+        let job: ModelJob
         switch model.validate(input, requireSecrets: core.configuration.requireSecrets) {
         case .success(let valid): job = valid
         case .failure(let rejection):
             return problem(422, title: "Input validation failed", detail: rejection.detail, invalidFields: rejection.problems)
         }
-        job.prompt = cleanPrompt
 
         var webhook: URL?
         if let value = object["webhook"], value != .null {
@@ -221,13 +231,13 @@ enum EmulatorRoutes {
         }
 
         let queued = await core.store.takeQueuedPlan()
-        let plan = markers.overridden(by: queued ?? FaultPlan())
+        let plan = queued ?? FaultPlan()
         var redacted = input
         for field in model.secretFields where redacted[field] != nil {
             redacted[field] = .string("[REDACTED]")
         }
         let record = PredictionRecord(
-            id: newPredictionID(), model: model, input: .object(redacted), job: job, plan: plan,
+            id: newPredictionID(), model: model.reference, input: .object(redacted), job: job, plan: plan,
             webhook: webhook, eventsFilter: filter, createdAt: core.configuration.now())
         await core.runner.start(record)
         core.logger.info("emulator prediction created", metadata: [
@@ -236,8 +246,7 @@ enum EmulatorRoutes {
         ])
 
         // A late answer to a create that did happen: the client may time out having created it.
-        var lateBy = createFault?.delay
-        if let queuedCreate = queued?.create, queuedCreate.status == nil { lateBy = queuedCreate.delay }
+        let lateBy = queued?.create?.status == nil ? queued?.create?.delay : nil
         if let lateBy, lateBy > 0 { try? await Task.sleep(for: .seconds(lateBy)) }
 
         if let wait = preferWait(request.headers) {
@@ -251,7 +260,7 @@ enum EmulatorRoutes {
         // however quickly it has moved on since.
         let waited = (lateBy ?? 0) > 0 || preferWait(request.headers) != nil
         let current = waited ? await core.store.prediction(record.id) ?? record : record
-        return json(201, PredictionJSON.object(current, apiBase: core.addresses.apiBase))
+        return json(201, PredictionJSON.object(current, addresses: core.addresses))
     }
 
     /// `Prefer: wait` (60 s) or `Prefer: wait=N` (clamped to 1...60).
@@ -312,10 +321,17 @@ enum EmulatorRoutes {
             return problem(404, title: "Not found", detail: "This file does not exist or has expired")
         case .slow:
             headers.add(name: "Content-Type", value: file.contentType)
-            let data = file.data
-            let chunks = 16
-            let pause = Duration.seconds(max(0, file.delay) / Double(chunks))
-            return Response(status: .ok, headers: headers, body: .init(asyncStream: { writer in
+            return Response(status: .ok, headers: headers, body: trickle(file.data, over: file.delay))
+        }
+    }
+
+    /// The body in 16 pieces spread over `seconds`. However the stream stops — the client
+    /// leaves, a write fails, the task is cancelled — it ends with `.end` or `.error`: Vapor
+    /// requires one of them, and a debug build dies on the spot without.
+    static func trickle(_ data: Data, over seconds: Double, chunks: Int = 16) -> Response.Body {
+        let pause = Duration.seconds(max(0, seconds) / Double(chunks))
+        return .init(asyncStream: { writer in
+            do {
                 let size = max(1, (data.count + chunks - 1) / chunks)
                 var offset = 0
                 while offset < data.count {
@@ -325,8 +341,10 @@ enum EmulatorRoutes {
                     offset = end
                 }
                 try await writer.write(.end)
-            }, count: data.count))
-        }
+            } catch {
+                try? await writer.write(.error(error))
+            }
+        }, count: data.count)
     }
 
     // MARK: - Responses

@@ -1,10 +1,16 @@
 import Foundation
 import Replicate
 
-/// One emulated prediction.
-struct PredictionRecord: Sendable {
+/// The model a prediction ran, as its JSON names it.
+struct ModelName: Codable, Sendable, Equatable {
+    let identifier: String
+    let version: String
+}
+
+/// One emulated prediction; what the archive keeps of it, too.
+struct PredictionRecord: Codable, Sendable {
     let id: String
-    let model: EmulatedModel
+    let model: ModelName
     /// The input as received, secret fields redacted.
     let input: JSONValue
     let job: ModelJob
@@ -14,7 +20,8 @@ struct PredictionRecord: Sendable {
     let eventsFilter: Set<WebhookEvent>?
     var status: PredictionStatus = .starting
     var logs = ""
-    var outputURLs: [String] = []
+    /// Its output files, as paths under `/files/` (`<id>/out-<n>.<ext>`).
+    var outputs: [String] = []
     var error: String?
     let createdAt: Date
     var startedAt: Date?
@@ -22,6 +29,20 @@ struct PredictionRecord: Sendable {
     var dataRemoved = false
     var getFaultsUsed = 0
     var cancelFaultsUsed = 0
+    /// Webhook messages queued and not yet delivered or given up: what a restart sends again.
+    var pendingWebhooks: [WebhookEvent] = []
+
+    init(id: String, model: ModelName, input: JSONValue, job: ModelJob, plan: FaultPlan, webhook: URL?,
+         eventsFilter: Set<WebhookEvent>?, createdAt: Date) {
+        self.id = id
+        self.model = model
+        self.input = input
+        self.job = job
+        self.plan = plan
+        self.webhook = webhook
+        self.eventsFilter = eventsFilter
+        self.createdAt = createdAt
+    }
 
     func wants(_ event: WebhookEvent) -> Bool {
         eventsFilter?.contains(event) ?? true
@@ -47,33 +68,57 @@ public struct WebhookDelivery: Sendable, Equatable {
     public let dropped: Bool
 }
 
-/// An output file and when it stops being served.
+/// An output file as it is served.
 struct StoredFile: Sendable {
     let data: Data
     let contentType: String
-    let predictionID: String
     let mode: FaultPlan.FileMode
     let delay: Double
 }
 
-/// The emulator's state: predictions, files, queued faults and what happened.
+/// The emulator's state: predictions, files, queued faults and what happened. With an
+/// archive, every change of a prediction is written through to disk and the files live there.
 actor EmulatorStore {
     private var predictions: [String: PredictionRecord] = [:]
     private var order: [String] = []
-    private var files: [String: StoredFile] = [:]
+    /// Output files, when there is no archive (or it failed to take one).
+    private var files: [String: Data] = [:]
     private var queuedPlans: [FaultPlan] = []
     /// How many create requests the head of the queue has rejected so far.
     private var queuedRejections = 0
-    /// Marker-driven create faults are counted per prompt (a retry sends the same prompt).
-    private var markerCreateFaults: [String: Int] = [:]
     private var requestLog: [RecordedRequest] = []
     private var deliveryLog: [WebhookDelivery] = []
     private let outputTTL: TimeInterval
     private let now: @Sendable () -> Date
+    private let archive: EmulatorArchive?
 
-    init(outputTTL: TimeInterval, now: @escaping @Sendable () -> Date) {
+    /// How long a prediction's record is kept after it ended (its files go at `outputTTL`).
+    static let recordRetention: TimeInterval = 24 * 3600
+
+    init(outputTTL: TimeInterval, now: @escaping @Sendable () -> Date, archive: EmulatorArchive? = nil) {
         self.outputTTL = outputTTL
         self.now = now
+        self.archive = archive
+    }
+
+    // MARK: Restoring
+
+    /// Loads the archive's predictions: those that ended more than `recordRetention` (and
+    /// their output TTL) ago are dropped, outputs past their TTL removed. Returns what is left.
+    func restore() -> [PredictionRecord] {
+        guard let archive else { return [] }
+        let keepFor = max(outputTTL, Self.recordRetention)
+        for var record in archive.loadRecords() {
+            if let completed = record.completedAt, now().timeIntervalSince(completed) >= keepFor {
+                archive.remove(record.id)
+                continue
+            }
+            record.pendingWebhooks = record.status.isTerminal ? record.pendingWebhooks.filter { $0 == .completed } : []
+            predictions[record.id] = record
+            order.append(record.id)
+            expireIfDue(record.id)
+        }
+        return order.compactMap { predictions[$0] }
     }
 
     // MARK: Predictions
@@ -81,6 +126,7 @@ actor EmulatorStore {
     func insert(_ record: PredictionRecord) {
         predictions[record.id] = record
         order.append(record.id)
+        archive?.save(record)
     }
 
     func prediction(_ id: String) -> PredictionRecord? {
@@ -97,7 +143,7 @@ actor EmulatorStore {
     func update(_ id: String, _ change: @Sendable (inout PredictionRecord) -> Void) -> PredictionRecord? {
         guard var record = predictions[id] else { return nil }
         change(&record)
-        predictions[id] = record
+        store(record)
         return record
     }
 
@@ -112,8 +158,16 @@ actor EmulatorStore {
         record.completedAt = date
         if record.startedAt == nil, status != .canceled { record.startedAt = date }
         if let log { record.logs += log + "\n" }
-        predictions[id] = record
+        store(record)
         return (record, true)
+    }
+
+    /// Forgets a prediction altogether, as an emulator that lost its store would have.
+    func forget(_ id: String) {
+        predictions[id] = nil
+        order.removeAll { $0 == id }
+        files = files.filter { !$0.key.hasPrefix("\(id)/") }
+        archive?.remove(id)
     }
 
     /// Counts one GET (or cancel) of a prediction against its endpoint fault; returns the
@@ -124,8 +178,26 @@ actor EmulatorStore {
         let used = cancel ? record.cancelFaultsUsed : record.getFaultsUsed
         guard used < fault.times else { return nil }
         if cancel { record.cancelFaultsUsed += 1 } else { record.getFaultsUsed += 1 }
-        predictions[id] = record
+        store(record)
         return fault
+    }
+
+    private func store(_ record: PredictionRecord) {
+        predictions[record.id] = record
+        archive?.save(record)
+    }
+
+    // MARK: Webhooks owed
+
+    func webhookQueued(_ id: String, _ event: WebhookEvent) {
+        update(id) { $0.pendingWebhooks.append(event) }
+    }
+
+    /// A message was delivered, or given up after its retries.
+    func webhookSettled(_ id: String, _ event: WebhookEvent) {
+        update(id) { record in
+            if let index = record.pendingWebhooks.firstIndex(of: event) { record.pendingWebhooks.remove(at: index) }
+        }
     }
 
     // MARK: Faults
@@ -137,26 +209,15 @@ actor EmulatorStore {
     func clearFaults() {
         queuedPlans.removeAll()
         queuedRejections = 0
-        markerCreateFaults.removeAll()
     }
 
     var pendingPlans: [FaultPlan] { queuedPlans }
 
-    /// Decides whether this create request is rejected by a fault: first the queued plan's
-    /// `create` fault, then the prompt's. Returns the fault to answer with, if any.
-    func createFault(prompt: String, markers: FaultPlan) -> FaultPlan.EndpointFault? {
-        if let fault = queuedPlans.first?.create, fault.status != nil, queuedRejections < fault.times {
-            queuedRejections += 1
-            return fault
-        }
-        if queuedPlans.first?.create == nil, let fault = markers.create {
-            let seen = markerCreateFaults[prompt, default: 0]
-            if seen < fault.times {
-                markerCreateFaults[prompt] = seen + 1
-                return fault
-            }
-        }
-        return nil
+    /// The queued plan's `create` fault, when it rejects this create request.
+    func createFault() -> FaultPlan.EndpointFault? {
+        guard let fault = queuedPlans.first?.create, fault.status != nil, queuedRejections < fault.times else { return nil }
+        queuedRejections += 1
+        return fault
     }
 
     /// Takes the queued plan for a create that goes ahead.
@@ -168,22 +229,45 @@ actor EmulatorStore {
 
     // MARK: Files
 
-    func storeFile(_ path: String, _ file: StoredFile) {
-        files[path] = file
+    /// Keeps an output (on disk with an archive) under `path` (`<id>/out-<n>.<ext>`).
+    func storeFile(_ path: String, _ data: Data) {
+        guard let archive else {
+            files[path] = data
+            return
+        }
+        do {
+            try archive.writeFile(path, data)
+        } catch {
+            files[path] = data
+        }
     }
 
+    /// The file as it is served, while its prediction lists it and it has not expired.
     func file(_ path: String) -> StoredFile? {
-        guard let file = files[path] else { return nil }
-        expireIfDue(file.predictionID)
-        return files[path]
+        guard let slash = path.firstIndex(of: "/") else { return nil }
+        let id = String(path[..<slash])
+        expireIfDue(id)
+        guard let record = predictions[id], !record.dataRemoved, record.outputs.contains(path),
+              let data = files[path] ?? archive?.readFile(path)
+        else { return nil }
+        return StoredFile(
+            data: data, contentType: Self.contentType(path), mode: record.plan.files ?? .normal,
+            delay: record.plan.filesDelay ?? 5)
+    }
+
+    private static func contentType(_ path: String) -> String {
+        let format = OutputFormat.allCases.first { path.hasSuffix(".\($0.fileExtension)") } ?? .png
+        return format.contentType
     }
 
     /// Removes a prediction's outputs now, as Replicate does an hour after it ends.
     func removeData(_ id: String) {
-        guard predictions[id] != nil else { return }
-        predictions[id]?.dataRemoved = true
-        predictions[id]?.outputURLs = []
-        files = files.filter { $0.value.predictionID != id }
+        guard var record = predictions[id] else { return }
+        record.dataRemoved = true
+        record.outputs = []
+        files = files.filter { !$0.key.hasPrefix("\(id)/") }
+        archive?.removeFiles(of: id)
+        store(record)
     }
 
     private func expireIfDue(_ id: String) {

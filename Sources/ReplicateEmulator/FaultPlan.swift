@@ -1,9 +1,12 @@
 import Foundation
+import Replicate
 
-/// Faults the emulator injects into one prediction (and the requests about it). A plan comes
-/// from markers in the prompt (`[emulator:fail=out of memory]`), from the admin endpoint
-/// `POST /v1/_emulator/faults` (queued for the next create), or from both (the queued plan's
-/// fields win). Every field is optional; an empty plan is a healthy prediction.
+/// Faults the emulator injects into one prediction (and the requests about it). A plan is
+/// queued for the next create by the emulator's operator — `POST /v1/_emulator/faults` with
+/// the emulator's token, or `RunningEmulator.enqueueFault` in tests — and by nothing else: a
+/// prediction's input (its prompt) is the model's and never steers the emulator, so nobody
+/// who only reaches a service built on it can inject a fault. Every field is optional; an
+/// empty plan is a healthy prediction.
 public struct FaultPlan: Codable, Sendable, Equatable {
     /// A fault on one endpoint: answer `status` (or hold the answer `delay` seconds, or both)
     /// for the first `times` requests.
@@ -136,129 +139,43 @@ public struct FaultPlan: Codable, Sendable, Equatable {
         case filesDelay = "files_delay"
     }
 
-    /// The fields of `other` that are set replace those of `self`.
-    public func overridden(by other: FaultPlan) -> FaultPlan {
-        var plan = self
-        plan.create = other.create ?? create
-        plan.get = other.get ?? get
-        plan.cancel = other.cancel ?? cancel
-        plan.outcome = other.outcome ?? outcome
-        plan.error = other.error ?? error
-        plan.outputs = other.outputs ?? outputs
-        plan.startDelay = other.startDelay ?? startDelay
-        plan.processingDelay = other.processingDelay ?? processingDelay
-        plan.webhooks = other.webhooks ?? webhooks
-        plan.webhookDelay = other.webhookDelay ?? webhookDelay
-        plan.files = other.files ?? files
-        plan.filesDelay = other.filesDelay ?? filesDelay
-        return plan
-    }
-
     public var isEmpty: Bool { self == FaultPlan() }
 }
 
-// MARK: - Prompt markers
-
-/// A malformed or unknown `[emulator:...]` marker.
-struct MarkerError: Error, Equatable {
-    let message: String
-}
+// MARK: - Checking a plan from the control endpoint
 
 extension FaultPlan {
-    /// Reads every `[emulator:name]` / `[emulator:name=value]` marker in a prompt. Returns the
-    /// plan and the prompt with the markers removed.
-    static func parse(prompt: String) throws(MarkerError) -> (plan: FaultPlan, cleanPrompt: String) {
-        var plan = FaultPlan()
-        var clean = ""
-        var rest = Substring(prompt)
-        while let open = rest.range(of: "[emulator:") {
-            clean += rest[rest.startIndex..<open.lowerBound]
-            guard let close = rest[open.upperBound...].firstIndex(of: "]") else {
-                throw MarkerError(message: "unterminated emulator marker")
-            }
-            let body = rest[open.upperBound..<close]
-            let parts = body.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            let name = parts[0].trimmingCharacters(in: .whitespaces)
-            let value = parts.count > 1 ? parts[1].trimmingCharacters(in: .whitespaces) : nil
-            try plan.apply(marker: name, value: value)
-            rest = rest[rest.index(after: close)...]
+    /// What is wrong with a plan sent as JSON: unknown fields (a typo must not pass for a
+    /// healthy prediction) and values no fault can have. Empty when it is sound.
+    static func problems(in json: [String: JSONValue]) -> [String] {
+        let known = Set(["create", "get", "cancel", "outcome", "error", "outputs", "start_delay", "processing_delay",
+                         "webhooks", "webhook_delay", "files", "files_delay"])
+        let endpointKnown = Set(["status", "times", "retry_after", "delay", "detail", "body"])
+        var problems = json.keys.filter { !known.contains($0) }.sorted().map { "unknown field \($0)" }
+        for endpoint in ["create", "get", "cancel"] {
+            guard case .object(let fault)? = json[endpoint] else { continue }
+            problems += fault.keys.filter { !endpointKnown.contains($0) }.sorted().map { "unknown field \(endpoint).\($0)" }
         }
-        clean += rest
-        let collapsed = clean.split(whereSeparator: \.isWhitespace).joined(separator: " ")
-        return (plan, collapsed)
+        return problems
     }
 
-    private mutating func apply(marker name: String, value: String?) throws(MarkerError) {
-        func need() throws(MarkerError) -> String {
-            guard let value, !value.isEmpty else { throw MarkerError(message: "emulator marker \(name) needs a value") }
-            return value
+    /// Values no fault can have; empty when every one is sound.
+    var invalidValues: [String] {
+        var problems: [String] = []
+        func seconds(_ value: Double?, _ name: String) {
+            if let value, !(value.isFinite && value >= 0) { problems.append("\(name) must be a number of seconds, 0 or more") }
         }
-        func number() throws(MarkerError) -> Double {
-            guard let number = Double(try need()), number >= 0, number.isFinite else {
-                throw MarkerError(message: "emulator marker \(name) needs a number")
-            }
-            return number
+        for (name, fault) in [("create", create), ("get", get), ("cancel", cancel)] {
+            guard let fault else { continue }
+            if let status = fault.status, !(100...599).contains(status) { problems.append("\(name).status must be an HTTP status") }
+            if fault.times < 0 { problems.append("\(name).times must be 0 or more") }
+            seconds(fault.delay, "\(name).delay")
         }
-        func integer() throws(MarkerError) -> Int {
-            guard let number = Int(try need()), number >= 0 else {
-                throw MarkerError(message: "emulator marker \(name) needs a whole number")
-            }
-            return number
-        }
-
-        for endpoint in ["create", "get", "cancel"] where name.hasPrefix(endpoint + "_") {
-            var fault = endpointFault(endpoint) ?? EndpointFault()
-            switch name.dropFirst(endpoint.count + 1) {
-            case "status": fault.status = try integer()
-            case "times": fault.times = try integer()
-            case "retry_after": fault.retryAfter = try need()
-            case "delay": fault.delay = try number()
-            case "detail": fault.detail = try need()
-            default: throw MarkerError(message: "unknown emulator marker \(name)")
-            }
-            setEndpointFault(endpoint, fault)
-            return
-        }
-
-        switch name {
-        case "fail":
-            outcome = .fail
-            error = value.flatMap { $0.isEmpty ? nil : $0 }
-        case "cancel": outcome = .cancel
-        case "hang": outcome = .hang
-        case "outputs": outputs = try integer()
-        case "start_delay": startDelay = try number()
-        case "processing_delay": processingDelay = try number()
-        case "webhooks":
-            guard let mode = WebhookMode(rawValue: try need()) else {
-                throw MarkerError(message: "unknown webhooks mode \(value ?? "")")
-            }
-            webhooks = mode
-        case "webhook_delay": webhookDelay = try number()
-        case "files":
-            guard let mode = FileMode(rawValue: try need()) else {
-                throw MarkerError(message: "unknown files mode \(value ?? "")")
-            }
-            files = mode
-        case "files_delay": filesDelay = try number()
-        default:
-            throw MarkerError(message: "unknown emulator marker \(name)")
-        }
-    }
-
-    private func endpointFault(_ endpoint: String) -> EndpointFault? {
-        switch endpoint {
-        case "create": create
-        case "get": get
-        default: cancel
-        }
-    }
-
-    private mutating func setEndpointFault(_ endpoint: String, _ fault: EndpointFault) {
-        switch endpoint {
-        case "create": create = fault
-        case "get": get = fault
-        default: cancel = fault
-        }
+        if let outputs, outputs < 0 { problems.append("outputs must be 0 or more") }
+        seconds(startDelay, "start_delay")
+        seconds(processingDelay, "processing_delay")
+        seconds(webhookDelay, "webhook_delay")
+        seconds(filesDelay, "files_delay")
+        return problems
     }
 }

@@ -4,7 +4,7 @@ import InteriorCore
 import Replicate
 
 /// What one prediction asks the emulated model to make, once its input passed validation.
-struct ModelJob: Sendable, Equatable {
+struct ModelJob: Codable, Sendable, Equatable {
     var prompt: String
     /// `http(s)` or `data:` URLs of the input images, in order.
     var inputImages: [String]
@@ -18,7 +18,7 @@ struct ModelJob: Sendable, Equatable {
     var singleOutput: Bool
 }
 
-enum OutputFormat: String, Sendable {
+enum OutputFormat: String, Codable, CaseIterable, Sendable {
     case png, jpeg, webp
 
     var fileExtension: String { self == .jpeg ? "jpg" : rawValue }
@@ -53,6 +53,8 @@ struct EmulatedModel: Sendable {
     var owner: String { profile.owner }
     var name: String { profile.name }
     var identifier: String { profile.id }
+    /// How its predictions name it.
+    var reference: ModelName { ModelName(identifier: identifier, version: version) }
     /// Fields whose values Replicate redacts after reading them.
     var secretFields: Set<String> { Set(profile.secrets.map(\.field)) }
 

@@ -5,14 +5,18 @@ import Replicate
 /// Replicate's JSON for a prediction, written by the emulator itself (not through the
 /// client's `Prediction` type, so the client's decoder is tested against a separate writer).
 enum PredictionJSON {
-    static func object(_ record: PredictionRecord, apiBase: String) -> JSONValue {
+    /// Output URLs are made from where the emulator listens now, so a restarted emulator
+    /// gives working ones for the outputs it made before.
+    static func object(_ record: PredictionRecord, addresses: Addresses) -> JSONValue {
+        let apiBase = addresses.apiBase
+        let urls = record.outputs.map { JSONValue.string("\(addresses.fileBase)/\($0)") }
         let output: JSONValue
-        if record.dataRemoved || record.outputURLs.isEmpty && record.status != .succeeded {
+        if record.dataRemoved || urls.isEmpty && record.status != .succeeded {
             output = .null
         } else if record.job.singleOutput {
-            output = record.outputURLs.first.map(JSONValue.string) ?? .null
+            output = urls.first ?? .null
         } else {
-            output = .array(record.outputURLs.map(JSONValue.string))
+            output = .array(urls)
         }
 
         var metrics: [String: JSONValue] = [:]
@@ -23,7 +27,7 @@ enum PredictionJSON {
             metrics["total_time"] = .number(rounded(completed.timeIntervalSince(record.createdAt)))
         }
         if record.status == .succeeded {
-            metrics["image_count"] = .number(Double(record.outputURLs.count))
+            metrics["image_count"] = .number(Double(record.outputs.count))
         }
 
         return .object([

@@ -32,6 +32,30 @@ actor PredictionRunner {
 
     func start(_ record: PredictionRecord) async {
         await store.insert(record)
+        run(record)
+    }
+
+    /// Carries on with predictions a previous run of the emulator kept: one that had not
+    /// ended runs again from its current status (its inputs fetched and its outputs drawn
+    /// anew), and one that ended with its `completed` webhook still owed sends it again.
+    /// - Returns: how many were resumed.
+    func restore(_ records: [PredictionRecord]) async -> Int {
+        var resumed = 0
+        for record in records {
+            if !record.status.isTerminal {
+                _ = await store.update(record.id) { $0.logs += "Replicate emulator: restarted, resuming\n" }
+                run(record)
+                resumed += 1
+            } else if record.pendingWebhooks.contains(.completed), let url = record.webhook {
+                _ = await store.update(record.id) { $0.pendingWebhooks = [] }
+                outboxes[record.id] = WebhookOutbox(predictionID: record.id, url: url, plan: record.plan, environment: webhooks)
+                await emit(.completed, record.id)
+            }
+        }
+        return resumed
+    }
+
+    private func run(_ record: PredictionRecord) {
         if let url = record.webhook {
             outboxes[record.id] = WebhookOutbox(
                 predictionID: record.id, url: url, plan: record.plan, environment: webhooks)
@@ -69,15 +93,18 @@ actor PredictionRunner {
         let plan = record.plan
         let now = configuration.now
 
-        guard await pause(plan.startDelay ?? configuration.startDelay.seconds) else { return }
-        guard let started = await store.update(id, { record in
-            guard record.status == .starting else { return }
-            record.status = .processing
-            record.startedAt = now()
-            record.logs += "Replicate emulator: starting \(record.model.identifier)\n"
-        }), started.status == .processing else { return }
-        logger.info("emulator prediction processing", metadata: ["prediction_id": "\(id)"])
-        await emit(.start, id)
+        // A prediction resumed after a restart may have started already.
+        if record.status == .starting {
+            guard await pause(plan.startDelay ?? configuration.startDelay.seconds) else { return }
+            guard let started = await store.update(id, { record in
+                guard record.status == .starting else { return }
+                record.status = .processing
+                record.startedAt = now()
+                record.logs += "Replicate emulator: starting \(record.model.identifier)\n"
+            }), started.status == .processing else { return }
+            logger.info("emulator prediction processing", metadata: ["prediction_id": "\(id)"])
+            await emit(.start, id)
+        }
 
         var inputs: [Data] = []
         for (index, url) in record.job.inputImages.enumerated() {
@@ -115,20 +142,18 @@ actor PredictionRunner {
         case .succeed, .hang:
             do {
                 let outputs = try await images.render(record.job, inputs: inputs, count: count)
-                var urls: [String] = []
+                var names: [String] = []
                 for (index, output) in outputs.enumerated() {
                     let name = "\(id)/out-\(index).\(output.format.fileExtension)"
-                    await store.storeFile(name, StoredFile(
-                        data: output.data, contentType: output.format.contentType, predictionID: id,
-                        mode: plan.files ?? .normal, delay: plan.filesDelay ?? 5))
-                    urls.append("\(addresses.fileBase)/\(name)")
+                    await store.storeFile(name, output.data)
+                    names.append(name)
                 }
-                let stored = urls
+                let stored = names
                 _ = await store.update(id) { record in
-                    record.outputURLs = stored
+                    record.outputs = stored
                     record.logs += "Generated \(stored.count) image\(stored.count == 1 ? "" : "s")\n"
                 }
-                if !urls.isEmpty { await emit(.output, id) }
+                if !names.isEmpty { await emit(.output, id) }
                 _ = await finish(id, status: .succeeded, error: nil, log: nil)
             } catch {
                 _ = await finish(id, status: .failed, error: "Image generation failed: \(error)", log: nil)
@@ -159,7 +184,7 @@ actor PredictionRunner {
 
     private func emit(_ event: WebhookEvent, _ id: String) async {
         guard let outbox = outboxes[id], let record = await store.prediction(id), record.wants(event) else { return }
-        let body = PredictionJSON.data(PredictionJSON.object(record, apiBase: addresses.apiBase))
+        let body = PredictionJSON.data(PredictionJSON.object(record, addresses: addresses))
         await outbox.send(event, body: body)
     }
 

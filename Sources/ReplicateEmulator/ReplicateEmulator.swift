@@ -33,18 +33,31 @@ public enum ReplicateEmulator {
         app.middleware.use(EmulatorMiddleware(box: box, logger: logger))
         EmulatorRoutes.register(on: app, box: box, token: configuration.token)
 
+        let archive = configuration.dataDirectory.flatMap { EmulatorArchive.open($0, logger: logger) }
+        // A restarted emulator listens where it did before when it can, so the output URLs it
+        // gave out (which a client may hold, unfetched) still work.
+        let previousPort = configuration.port == 0 ? archive?.readControl()?.port : nil
         let httpClient = HTTPClient(
             eventLoopGroupProvider: .singleton,
             configuration: HTTPClient.Configuration(redirectConfiguration: .follow(max: 3, allowCycles: false)))
         do {
             try await app.asyncBoot()
-            try await app.server.start(address: .hostname(configuration.host, port: configuration.port))
+            do {
+                try await app.server.start(address: .hostname(configuration.host, port: previousPort ?? configuration.port))
+            } catch where previousPort != nil {
+                logger.notice("the emulator's previous port is taken; listening on another", metadata: [
+                    "port": "\(previousPort ?? 0)", "error": "\(error)",
+                ])
+                try await app.server.start(address: .hostname(configuration.host, port: 0))
+            }
         } catch {
+            archive?.release()
             try? await httpClient.shutdown()
             try? await app.asyncShutdown()
             throw error
         }
         guard let port = app.http.server.shared.localAddress?.port else {
+            archive?.release()
             await app.server.shutdown()
             try? await httpClient.shutdown()
             try? await app.asyncShutdown()
@@ -62,8 +75,17 @@ public enum ReplicateEmulator {
         }
         let addresses = Addresses(apiBase: root + "/v1", fileBase: root + "/files")
         let core = try EmulatorCore(
-            configuration: configuration, addresses: addresses, httpClient: httpClient, logger: logger)
+            configuration: configuration, addresses: addresses, httpClient: httpClient, archive: archive, logger: logger)
+        // What a previous run kept is back before the first request is answered.
+        if let archive {
+            let restored = await core.store.restore()
+            let resumed = await core.runner.restore(restored)
+            logger.notice("the emulator keeps its predictions on disk", metadata: [
+                "directory": "\(archive.directory.path)", "restored": "\(restored.count)", "resumed": "\(resumed)",
+            ])
+        }
         box.set(core)
+        archive?.writeControl(.init(baseURL: addresses.apiBase, token: configuration.token, port: port))
 
         logger.notice("Replicate EMULATOR listening — this is not the real Replicate; images are drawn locally", metadata: [
             "base_url": "\(addresses.apiBase)",
@@ -148,6 +170,7 @@ public final class RunningEmulator: Sendable {
         await app.server.shutdown()
         try? await core.httpClient.shutdown()
         try? await app.asyncShutdown()
+        core.archive?.release()
     }
 
     /// Queues a fault plan for the next create request (same as `POST /v1/_emulator/faults`).
@@ -155,9 +178,15 @@ public final class RunningEmulator: Sendable {
         await core.store.enqueue(plan)
     }
 
-    /// Forgets queued plans and prompt-marker counters.
+    /// Forgets queued plans.
     public func clearFaults() async {
         await core.store.clearFaults()
+    }
+
+    /// Forgets a prediction altogether — it answers 404 from now on — as an emulator that lost
+    /// its store would (tests of what a client does when Replicate no longer knows one).
+    public func forget(predictionID: String) async {
+        await core.store.forget(predictionID)
     }
 
     /// Every API request so far, in order (files included).
@@ -195,15 +224,18 @@ final class EmulatorCore: Sendable {
     let runner: PredictionRunner
     let catalog: ModelCatalog
     let httpClient: HTTPClient
+    let archive: EmulatorArchive?
     let logger: Logger
 
-    init(configuration: EmulatorConfiguration, addresses: Addresses, httpClient: HTTPClient, logger: Logger) throws {
+    init(configuration: EmulatorConfiguration, addresses: Addresses, httpClient: HTTPClient, archive: EmulatorArchive?,
+         logger: Logger) throws {
         self.configuration = configuration
         self.addresses = addresses
         self.httpClient = httpClient
+        self.archive = archive
         self.logger = logger
         catalog = ModelCatalog(profiles: configuration.profiles)
-        store = EmulatorStore(outputTTL: configuration.outputTTL.seconds, now: configuration.now)
+        store = EmulatorStore(outputTTL: configuration.outputTTL.seconds, now: configuration.now, archive: archive)
         let secret = try WebhookSecret(configuration.webhookSecret)
         let webhooks = WebhookEnvironment(
             httpClient: httpClient, signer: WebhookSigner(secret: secret), store: store,

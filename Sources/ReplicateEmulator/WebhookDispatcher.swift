@@ -41,16 +41,16 @@ actor WebhookOutbox {
         case (.reorder, .start):
             heldStart = message
         case (.reorder, .completed):
-            enqueue(message)
+            await enqueue(message)
             if let held = heldStart {
                 heldStart = nil
-                enqueue(held)
+                await enqueue(held)
             }
         case (.duplicate, _):
-            enqueue(message)
-            enqueue(message)
+            await enqueue(message)
+            await enqueue(message)
         default:
-            enqueue(message)
+            await enqueue(message)
         }
     }
 
@@ -63,7 +63,10 @@ actor WebhookOutbox {
         tail?.cancel()
     }
 
-    private func enqueue(_ message: Message) {
+    /// Queues a delivery after the ones before it. The prediction owes the message from now
+    /// until it is delivered or given up, so a restart in between sends it again.
+    private func enqueue(_ message: Message) async {
+        await environment.store.webhookQueued(predictionID, message.event)
         let previous = tail
         let predictionID = predictionID
         let url = url
@@ -72,9 +75,10 @@ actor WebhookOutbox {
         tail = Task {
             await previous?.value
             guard !Task.isCancelled else { return }
-            await environment.deliver(
+            let finished = await environment.deliver(
                 predictionID: predictionID, url: url, id: message.id, event: message.event,
                 body: message.body, delay: delay)
+            if finished { await environment.store.webhookSettled(predictionID, message.event) }
         }
     }
 
@@ -95,12 +99,14 @@ struct WebhookEnvironment: Sendable {
     let now: @Sendable () -> Date
     let logger: Logger
 
-    func deliver(predictionID: String, url: URL, id: String, event: WebhookEvent, body: Data, delay: Double) async {
+    /// Delivers one message, retrying; false when stopped (the emulator shutting down) before
+    /// it was delivered or given up.
+    func deliver(predictionID: String, url: URL, id: String, event: WebhookEvent, body: Data, delay: Double) async -> Bool {
         if delay > 0 {
-            do { try await Task.sleep(for: .seconds(delay)) } catch { return }
+            do { try await Task.sleep(for: .seconds(delay)) } catch { return false }
         }
         for attempt in 1...max(1, retry.maxAttempts) {
-            guard !Task.isCancelled else { return }
+            guard !Task.isCancelled else { return false }
             let timestamp = Int(now().timeIntervalSince1970)
             var request = HTTPClientRequest(url: url.absoluteString)
             request.method = .POST
@@ -130,15 +136,16 @@ struct WebhookEnvironment: Sendable {
                 logger.debug("emulator webhook delivered", metadata: [
                     "prediction_id": "\(predictionID)", "event": "\(event.rawValue)", "status": "\(status)",
                 ])
-                return
+                return true
             }
             guard attempt < retry.maxAttempts else {
                 logger.warning("emulator webhook given up", metadata: [
                     "prediction_id": "\(predictionID)", "event": "\(event.rawValue)", "attempts": "\(attempt)",
                 ])
-                return
+                return true
             }
-            do { try await Task.sleep(for: retry.delay(afterAttempt: attempt)) } catch { return }
+            do { try await Task.sleep(for: retry.delay(afterAttempt: attempt)) } catch { return false }
         }
+        return true
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Imaging
 import InteriorCore
 import InteriorServer
 import Logging
@@ -16,6 +17,29 @@ struct Interior: AsyncParsableCommand {
         abstract: "Interior — the generation engine of an AI interior-design app.",
         subcommands: [Serve.self, Migrate.self, Sweep.self, Token.self, Plan.self, Credit.self, StorageCommand.self, Emulator.self],
         defaultSubcommand: Serve.self)
+
+    /// ArgumentParser's own `main`, with libvips released before the process exits however
+    /// the command ended (see `ImagingRuntime.shutdown`).
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var command = command as? any AsyncParsableCommand {
+                try await command.run()
+            } else {
+                try command.run()
+            }
+            ImagingRuntime.shutdown()
+        } catch {
+            ImagingRuntime.shutdown()
+            exit(withError: error)
+        }
+    }
+}
+
+/// Ends the process, releasing libvips first.
+func exitProcess(_ status: Int32) -> Never {
+    ImagingRuntime.shutdown()
+    Foundation.exit(status)
 }
 
 /// Loads the settings or stops the process with one line naming the key at fault.
@@ -25,7 +49,7 @@ func loadSettingsOrExit() -> Settings {
         return try Settings.load(environment: ProcessInfo.processInfo.environment, workingDirectory: directory)
     } catch {
         FileHandle.standardError.write(Data("interior: configuration error: \(error)\n".utf8))
-        Foundation.exit(78)  // EX_CONFIG
+        exitProcess(78)  // EX_CONFIG
     }
 }
 
@@ -64,7 +88,7 @@ extension Interior {
                     try await app.execute()
                 }
             } catch {
-                Logger(label: "interior").critical("could not start: \(error)")
+                Logger(label: "interior").critical("could not start: \(StartupFailure.line(for: error, settings: settings))")
                 throw ExitCode.failure
             }
         }
@@ -80,7 +104,7 @@ extension Interior {
                     app.logger.notice("database is up to date")
                 }
             } catch {
-                Logger(label: "interior").critical("migration failed: \(error)")
+                Logger(label: "interior").critical("could not migrate: \(StartupFailure.line(for: error, settings: settings))")
                 throw ExitCode.failure
             }
         }
@@ -121,6 +145,10 @@ extension Interior {
 enum ReplicateReach {
     /// The configured one — the embedded emulator, started here, when no token is set.
     case live
+    /// The configured one, but an embedded emulator already running on the data directory (a
+    /// running `interior serve`'s) is used rather than a second one: a command that polls must
+    /// ask the emulator that knows the predictions, or every poll would answer 404.
+    case liveSharingEmulator
     /// None: the command never calls Replicate, so no emulator is started for it.
     case offline
 }
@@ -131,8 +159,8 @@ func withApplication(_ settings: Settings, command: String, replicate: Replicate
                      metrics: InteriorMetrics? = nil, backgroundWork: Bool = false,
                      migrations: MigrationPolicy = .automaticOutsideProduction,
                      _ body: (Application) async throws -> Void) async throws {
-    let emulator = replicate == .live ? try await startEmulatorIfNeeded(settings) : nil
-    let connection = replicate == .live ? emulator?.connection : offlineReplicate(settings)
+    let emulator = replicate == .offline ? nil : try await startEmulatorIfNeeded(settings, share: replicate == .liveSharingEmulator)
+    let connection = replicate == .offline ? offlineReplicate(settings) : emulator?.connection
     let app = try await makeApplication(settings, command: command)
     do {
         try await configure(app, settings: settings,
@@ -141,11 +169,11 @@ func withApplication(_ settings: Settings, command: String, replicate: Replicate
         try await body(app)
     } catch {
         try? await app.asyncShutdown()
-        await emulator?.running.shutdown()
+        await emulator?.running?.shutdown()
         throw error
     }
     try await app.asyncShutdown()
-    await emulator?.running.shutdown()
+    await emulator?.running?.shutdown()
 }
 
 /// Settings for a command, with logging set up from them (a bad setting exits here).
@@ -226,15 +254,24 @@ struct CommandFailure: Error, CustomStringConvertible {
 /// The embedded Replicate emulator, started when no `REPLICATE_API_TOKEN` is set (never in
 /// production: settings refuse that combination).
 struct StartedEmulator {
-    let running: RunningEmulator
+    /// Nil when another process's emulator is used.
+    let running: RunningEmulator?
     let connection: ReplicateConnection
 }
 
-func startEmulatorIfNeeded(_ settings: Settings) async throws -> StartedEmulator? {
+func startEmulatorIfNeeded(_ settings: Settings, share: Bool = false) async throws -> StartedEmulator? {
     guard settings.replicate.usesEmulator else { return nil }
     let logger = Logger(label: "replicate-emulator")
-    // It serves every profile the server may use, the runtime config's own included.
-    let running = try await ReplicateEmulator.start(EmulatorConfiguration(profiles: settings.runtime.modelProfiles), logger: logger)
+    let dataDirectory = settings.dataDirectory.appendingPathComponent("emulator", isDirectory: true)
+    if share, let shared = await RunningEmulatorAddress.find(in: dataDirectory) {
+        logger.notice("using the Replicate EMULATOR already running at \(shared.baseURL.absoluteString)")
+        return StartedEmulator(running: nil, connection: ReplicateConnection(
+            baseURL: shared.baseURL, token: Secret(shared.token), webhookSecret: Secret(shared.webhookSecret), isEmulator: true))
+    }
+    // It serves every profile the server may use, the runtime config's own included, and keeps
+    // its predictions under the data directory, so a restart (or a crash) loses no job.
+    let configuration = EmulatorConfiguration(profiles: settings.runtime.modelProfiles, dataDirectory: dataDirectory)
+    let running = try await ReplicateEmulator.start(configuration, logger: logger)
     logger.warning("Replicate EMULATOR running at \(running.baseURL.absoluteString): set REPLICATE_API_TOKEN to use the real Replicate")
     return StartedEmulator(running: running, connection: ReplicateConnection(
         baseURL: running.baseURL, token: Secret(running.token), webhookSecret: Secret(running.webhookSecret), isEmulator: true))
@@ -246,7 +283,7 @@ extension Interior {
             abstract: "Run the reconciler once: poll quiet in-flight jobs, time out stuck ones.")
 
         func run() async throws {
-            try await withApplication(startCommand(), command: "sweep", replicate: .live) { app in
+            try await withApplication(startCommand(), command: "sweep", replicate: .liveSharingEmulator) { app in
                 let report = try await Operations.sweep(app)
                 print("polled \(report.polled) job(s), timed out \(report.timedOut)")
             }
@@ -269,6 +306,10 @@ extension Interior {
         @ArgumentParser.Option(name: .customLong("webhook-secret"), help: "whsec_... to sign webhooks with (random when omitted).")
         var webhookSecret: String?
 
+        @ArgumentParser.Option(name: .customLong("data-dir"),
+                               help: "Where predictions are kept across restarts (\"\" keeps them in memory only).")
+        var dataDirectory = "data/emulator-standalone"
+
         func validate() throws {
             guard (0...65535).contains(port) else { throw ArgumentParser.ValidationError("--port must be 0–65535") }
             if let webhookSecret { _ = try WebhookSecret(webhookSecret) }
@@ -276,6 +317,7 @@ extension Interior {
 
         func run() async throws {
             var configuration = EmulatorConfiguration(host: host, port: port)
+            if !dataDirectory.isEmpty { configuration.dataDirectory = URL(fileURLWithPath: dataDirectory, isDirectory: true) }
             if let token { configuration.token = token }
             if let webhookSecret { configuration.webhookSecret = webhookSecret }
             try await ReplicateEmulator.run(configuration, logger: Logger(label: "replicate-emulator"))

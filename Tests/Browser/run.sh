@@ -33,8 +33,7 @@ stop_server() {
 trap stop_server EXIT
 
 # The server runs in the temporary directory (its data/ and no .env of the checkout) and
-# serves the page from the checkout through a link.
-ln -s "$root/Public" "$work/Public"
+# finds the page's files from its executable's location, as an installed server does.
 mkdir -p "$work/config"
 # A small free allowance keeps the monthly-limit test short; every test is a new demo user.
 cat > "$work/config/runtime.json" <<'JSON'
@@ -90,6 +89,9 @@ fi
 
 rm -rf "$root/.build/browser-screenshots"
 mkdir -p "$root/.build/browser-screenshots"
+# The embedded emulator writes where it listens and its control token here (0600); the tests
+# queue faults through its control endpoint with them.
+export INTERIOR_EMULATOR_CONTROL="$work/data/emulator/control.json"
 export INTERIOR_BASE_URL="$base" INTERIOR_SCREENSHOTS="$root/.build/browser-screenshots" SE_OFFLINE=true
 cd "$root/Tests/Browser"
 if [ $# -gt 0 ]; then

@@ -57,6 +57,34 @@ def write_photo(directory, name="room.jpg", size=(800, 600), fmt="JPEG"):
     return path
 
 
+def emulator_control(method, path, plan=None):
+    """Calls the embedded emulator's control endpoint as its operator does: with the address and
+    token it writes to data/emulator/control.json (run.sh passes the path). Nothing a user types
+    reaches it."""
+    control_file = os.environ.get("INTERIOR_EMULATOR_CONTROL", "")
+    if not control_file:
+        raise RuntimeError("INTERIOR_EMULATOR_CONTROL is not set: run the browser tests with Tests/Browser/run.sh")
+    with open(control_file) as handle:
+        control = json.load(handle)
+    request = urllib.request.Request(
+        control["base_url"] + path, method=method,
+        data=None if plan is None else json.dumps(plan).encode(),
+        headers={"Authorization": "Bearer " + control["token"], "Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return response.status
+
+
+def queue_emulator_fault(plan):
+    """Queues a fault plan for the emulator's next prediction (see docs/emulator.md)."""
+    status = emulator_control("POST", "/_emulator/faults", plan)
+    if status != 201:
+        raise RuntimeError(f"the emulator refused the fault plan: HTTP {status}")
+
+
+def clear_emulator_faults():
+    emulator_control("DELETE", "/_emulator/faults")
+
+
 def http_get(url):
     """(status, content type) of a GET, outside the browser."""
     try:

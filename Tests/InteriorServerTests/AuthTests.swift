@@ -44,6 +44,8 @@ struct AuthTests {
         // No JWKS is configured here, so asymmetric tokens have no key to verify with.
         "rs256_valid", "es256_valid",
         "confusion_hs256_rsa_pem", "confusion_hs256_rsa_pem_nokid",
+        // Issued an hour from now; headers with extensions that must be understood (RFC 7515 §4.1.11).
+        "hs256_iat_future", "hs256_crit", "hs256_crit_unknown",
     ])
     func refused(name: String) async throws {
         try await withTestApp { t in
@@ -89,6 +91,18 @@ struct AuthTests {
             #expect(early.status == .unauthorized)
             t.clock.set(fixtures.edge.addingTimeInterval(-59))
             let late = try await t.client.get("/api/v1/auth/me", token: t.token("hs256_nbf_edge"))
+            #expect(late.status == .ok)
+        }
+    }
+
+    @Test("iat has 60 seconds of leeway into the future, not more")
+    func issuedAtLeeway() async throws {
+        let clock = TestClock(fixtures.edge.addingTimeInterval(-61))
+        try await withTestApp(clock: clock) { t in
+            let early = try await t.client.get("/api/v1/auth/me", token: t.token("hs256_iat_edge"))
+            #expect(early.status == .unauthorized)
+            t.clock.set(fixtures.edge.addingTimeInterval(-59))
+            let late = try await t.client.get("/api/v1/auth/me", token: t.token("hs256_iat_edge"))
             #expect(late.status == .ok)
         }
     }

@@ -193,6 +193,19 @@ struct DatabaseTests {
         }
     }
 
+    @Test("after the locked migration run every SQLite connection enforces foreign keys again",
+          .enabled(if: !TestDatabase.isPostgres))
+    func foreignKeysAfterMigrating() async throws {
+        try await withTestApp { t in
+            // One SQLite connection per event loop: asking on each loop asks every connection.
+            for loop in t.app.eventLoopGroup.makeIterator() {
+                let sql = try #require(t.app.databases.database(logger: t.app.logger, on: loop)) as! any SQLDatabase
+                let enforced = try await sql.raw("PRAGMA foreign_keys").first()?.decode(column: "foreign_keys", as: Int.self)
+                #expect(enforced == 1)
+            }
+        }
+    }
+
     @Test("migrations revert cleanly and apply again")
     func revertAndReapply() async throws {
         try await withTestApp { t in

@@ -45,12 +45,13 @@ struct SettingsTests {
         #expect(settings.replicate.baseURL.absoluteString == "https://api.replicate.com/v1")
         #expect(settings.replicate.model == "google/nano-banana")
         #expect(settings.replicate.profile == .nanoBanana)
-        #expect(settings.replicate.outputHosts == ["replicate.delivery"])
+        #expect(settings.replicate.outputOrigins == [.replicateDelivery])
         #expect(settings.auth == .dev)
         #expect(settings.logLevel == .info)
         #expect(settings.logFormat == .text)
         #expect(settings.runtime == RuntimeConfig())
         #expect(settings.runtimeConfigPath == nil)
+        #expect(settings.databasePoolSize == 4)
     }
 
     @Test("a secret or JWKS URL switches auth to supabase")
@@ -95,8 +96,16 @@ struct SettingsTests {
         (["REPLICATE_MODEL": "acme/painter"], "REPLICATE_MODEL: no profile for \"acme/painter\" (known: \(ModelProfile.builtIn.map(\.id).joined(separator: ", ")); add one under models in the runtime config)"),
         (["REPLICATE_MODEL": "openai/gpt-image-1"], "OPENAI_API_KEY: required by REPLICATE_MODEL openai/gpt-image-1 (the model bills through it)"),
         (["REPLICATE_BASE_URL": "api.replicate.com"], "REPLICATE_BASE_URL: must be an absolute http(s) URL"),
-        (["REPLICATE_OUTPUT_HOSTS": "https://replicate.delivery/x"], "REPLICATE_OUTPUT_HOSTS: must be a comma-separated list of host names"),
+        (["REPLICATE_OUTPUT_HOSTS": "https://replicate.delivery/x"], "REPLICATE_OUTPUT_HOSTS: \"https://replicate.delivery/x\" is not host, host:port or https://host[:port]"),
+        (["REPLICATE_OUTPUT_HOSTS": "*.replicate.delivery"], "REPLICATE_OUTPUT_HOSTS: \"*.replicate.delivery\" is not host, host:port or https://host[:port]"),
+        (["REPLICATE_OUTPUT_HOSTS": "cdn.example:99999"], "REPLICATE_OUTPUT_HOSTS: \"cdn.example:99999\" is not host, host:port or https://host[:port]"),
+        (["REPLICATE_OUTPUT_HOSTS": "ftp://cdn.example"], "REPLICATE_OUTPUT_HOSTS: \"ftp://cdn.example\" is not host, host:port or https://host[:port]"),
+        (["REPLICATE_OUTPUT_HOSTS": " , "], "REPLICATE_OUTPUT_HOSTS: must list at least one host"),
         (["INTERIOR_CONFIG": "missing.json"], "INTERIOR_CONFIG: cannot read missing.json"),
+        (["DATABASE_URL": "postgres://u:p@host:5432/db?tlsmode=sometimes"], "DATABASE_URL: the PostgreSQL driver refuses it (it needs user@host/database; tlsmode, if given, must be disable, prefer or require)"),
+        (["DATABASE_POOL_SIZE": "0"], "DATABASE_POOL_SIZE: must be a whole number of connections between 1 and 100, not \"0\""),
+        (["DATABASE_POOL_SIZE": "101"], "DATABASE_POOL_SIZE: must be a whole number of connections between 1 and 100, not \"101\""),
+        (["DATABASE_POOL_SIZE": "four"], "DATABASE_POOL_SIZE: must be a whole number of connections between 1 and 100, not \"four\""),
     ])
     func badValues(environment: [String: String], message: String) async {
         #expect(await failure(environment) == message)

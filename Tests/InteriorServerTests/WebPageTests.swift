@@ -3,17 +3,17 @@ import Foundation
 import Testing
 import Vapor
 
-/// The try-it page is served from `Public/` of the package (the working directory of
-/// `swift test`), beside the API, whose envelopes it must not disturb.
+/// The try-it page is served from `Public/` of the package (found from the executable, here
+/// the test bundle in `.build/`), beside the API, whose envelopes it must not disturb.
 @Suite("Web page: serving")
 struct WebPageServingTests {
     static let packageRoot = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-    @Test("Public/ is where the tests run from")
-    func publicDirectoryIsFound() {
-        let index = URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent("Public/index.html")
-        #expect(FileManager.default.fileExists(atPath: index.path), "run the tests from the package root: \(index.path) is missing")
+    @Test("Public/ is found from the executable's location, whatever the working directory")
+    func publicDirectoryIsFound() throws {
+        let settings = try Settings.load(environment: [:], workingDirectory: URL(fileURLWithPath: "/"))
+        #expect(settings.webRoot?.path == Self.packageRoot.appendingPathComponent("Public").standardizedFileURL.path)
     }
 
     @Test("the page is served at / with a content security policy and revalidated caching")

@@ -68,8 +68,8 @@ struct ClientTests {
     @Test func cancelsARunningPrediction() async throws {
         try await withEmulator { emulator in
             let client = makeClient(baseURL: emulator.baseURL, token: emulator.token, time: FakeTime(), events: EventLog())
-            let created = try await client.createPrediction(
-                model: "openai/gpt-image-1", input: ImageInput(prompt: uniquePrompt() + " [emulator:hang]"))
+            await emulator.enqueueFault(FaultPlan(outcome: .hang))
+            let created = try await client.createPrediction(model: "openai/gpt-image-1", input: ImageInput(prompt: uniquePrompt()))
             let canceled = try await client.cancelPrediction(id: created.id)
             #expect(canceled.status == .canceled)
             #expect(canceled.completedAt != nil)
@@ -93,8 +93,8 @@ struct ClientTests {
         try await withEmulator { emulator in
             let time = FakeTime(), events = EventLog()
             let client = makeClient(baseURL: emulator.baseURL, token: emulator.token, time: time, events: events)
-            let prompt = uniquePrompt() + " [emulator:create_status=429] [emulator:create_times=3]"
-            let created = try await client.createPrediction(model: "openai/gpt-image-1", input: ImageInput(prompt: prompt))
+            await emulator.enqueueFault(FaultPlan(create: .init(status: 429, times: 3)))
+            let created = try await client.createPrediction(model: "openai/gpt-image-1", input: ImageInput(prompt: uniquePrompt()))
             #expect(created.status == .starting)
             #expect(events.outcomes == [.status(429), .status(429), .status(429), .status(201)])
             #expect(time.sleepSeconds == [0.1, 0.4, 1.6])
@@ -106,8 +106,8 @@ struct ClientTests {
         try await withEmulator { emulator in
             let time = FakeTime(), events = EventLog()
             let client = makeClient(baseURL: emulator.baseURL, token: emulator.token, time: time, events: events)
-            let prompt = uniquePrompt() + " [emulator:create_status=429] [emulator:create_times=2] [emulator:create_retry_after=3]"
-            _ = try await client.createPrediction(model: "openai/gpt-image-1", input: ImageInput(prompt: prompt))
+            await emulator.enqueueFault(FaultPlan(create: .init(status: 429, times: 2, retryAfter: "3")))
+            _ = try await client.createPrediction(model: "openai/gpt-image-1", input: ImageInput(prompt: uniquePrompt()))
             #expect(events.attempts == 3)
             #expect(time.sleepSeconds == [3, 3])
         }
@@ -128,9 +128,9 @@ struct ClientTests {
         try await withEmulator { emulator in
             let time = FakeTime(), events = EventLog()
             let client = makeClient(baseURL: emulator.baseURL, token: emulator.token, time: time, events: events)
-            let prompt = uniquePrompt() + " [emulator:create_status=429] [emulator:create_times=9]"
+            await emulator.enqueueFault(FaultPlan(create: .init(status: 429, times: 9)))
             await #expect(throws: ReplicateError.http(status: 429, detail: "Emulated fault on create: HTTP 429")) {
-                _ = try await client.createPrediction(model: "openai/gpt-image-1", input: ImageInput(prompt: prompt))
+                _ = try await client.createPrediction(model: "openai/gpt-image-1", input: ImageInput(prompt: uniquePrompt()))
             }
             #expect(events.attempts == 4)
             #expect(time.sleepSeconds == [0.1, 0.4, 1.6])
@@ -167,9 +167,8 @@ struct ClientTests {
         try await withEmulator { emulator in
             let time = FakeTime(), events = EventLog()
             let client = makeClient(baseURL: emulator.baseURL, token: emulator.token, time: time, events: events)
-            let created = try await client.createPrediction(
-                model: "openai/gpt-image-1",
-                input: ImageInput(prompt: uniquePrompt() + " [emulator:get_status=500] [emulator:get_times=2]"))
+            await emulator.enqueueFault(FaultPlan(get: .init(status: 500, times: 2)))
+            let created = try await client.createPrediction(model: "openai/gpt-image-1", input: ImageInput(prompt: uniquePrompt()))
             let fetched = try await client.getPrediction(id: created.id)
             #expect(fetched.id == created.id)
             #expect(events.outcomes == [.status(201), .status(500), .status(500), .status(200)])
@@ -181,9 +180,8 @@ struct ClientTests {
         try await withEmulator { emulator in
             let time = FakeTime(), events = EventLog()
             let client = makeClient(baseURL: emulator.baseURL, token: emulator.token, time: time, events: events)
-            let created = try await client.createPrediction(
-                model: "openai/gpt-image-1",
-                input: ImageInput(prompt: uniquePrompt() + " [emulator:get_status=501] [emulator:get_times=5]"))
+            await emulator.enqueueFault(FaultPlan(get: .init(status: 501, times: 5)))
+            let created = try await client.createPrediction(model: "openai/gpt-image-1", input: ImageInput(prompt: uniquePrompt()))
             await #expect(throws: ReplicateError.http(status: 501, detail: "Emulated fault on get: HTTP 501")) {
                 _ = try await client.getPrediction(id: created.id)
             }
@@ -219,9 +217,9 @@ struct ClientTests {
             let client = makeClient(
                 baseURL: emulator.baseURL, token: emulator.token, time: time, events: events,
                 requestTimeout: .milliseconds(1500))
-            let prompt = uniquePrompt() + " [emulator:create_delay=5]"
+            await emulator.enqueueFault(FaultPlan(create: .init(delay: 5)))
             await #expect(throws: ReplicateError.timeout) {
-                _ = try await client.createPrediction(model: "openai/gpt-image-1", input: ImageInput(prompt: prompt))
+                _ = try await client.createPrediction(model: "openai/gpt-image-1", input: ImageInput(prompt: uniquePrompt()))
             }
             #expect(events.attempts == 1)
             // The emulator made the prediction: a retry would have made a second one.
@@ -235,11 +233,10 @@ struct ClientTests {
             let client = makeClient(
                 baseURL: emulator.baseURL, token: emulator.token, time: time, events: events,
                 requestTimeout: .milliseconds(1500))
+            await emulator.enqueueFault(FaultPlan(get: .init(delay: 5)))
             let created = try await makeClient(
                 baseURL: emulator.baseURL, token: emulator.token, time: FakeTime(), events: EventLog()
-            ).createPrediction(
-                model: "openai/gpt-image-1",
-                input: ImageInput(prompt: uniquePrompt() + " [emulator:get_delay=5] [emulator:get_times=1]"))
+            ).createPrediction(model: "openai/gpt-image-1", input: ImageInput(prompt: uniquePrompt()))
             let fetched = try await client.getPrediction(id: created.id)
             #expect(fetched.id == created.id)
             #expect(events.outcomes == [.failure(.timeout), .status(200)])
@@ -255,9 +252,9 @@ struct ClientTests {
             let client = makeClient(
                 baseURL: emulator.baseURL, token: emulator.token, time: time, events: events,
                 totalDeadline: .seconds(5))
-            let prompt = uniquePrompt() + " [emulator:create_status=429] [emulator:create_times=9] [emulator:create_retry_after=4]"
+            await emulator.enqueueFault(FaultPlan(create: .init(status: 429, times: 9, retryAfter: "4")))
             await #expect(throws: ReplicateError.deadlineExceeded) {
-                _ = try await client.createPrediction(model: "openai/gpt-image-1", input: ImageInput(prompt: prompt))
+                _ = try await client.createPrediction(model: "openai/gpt-image-1", input: ImageInput(prompt: uniquePrompt()))
             }
             // 4 s, then a second 4 s wait would end past the 5 s deadline.
             #expect(events.attempts == 2)
@@ -272,11 +269,10 @@ struct ClientTests {
             let client = makeClient(
                 baseURL: emulator.baseURL, token: emulator.token, time: time, events: events,
                 totalDeadline: .seconds(5), retry: RetryPolicy(base: .seconds(2), cap: .seconds(30)))
+            await emulator.enqueueFault(FaultPlan(get: .init(status: 502, times: 9)))
             let created = try await makeClient(
                 baseURL: emulator.baseURL, token: emulator.token, time: FakeTime(), events: EventLog()
-            ).createPrediction(
-                model: "openai/gpt-image-1",
-                input: ImageInput(prompt: uniquePrompt() + " [emulator:get_status=502] [emulator:get_times=9]"))
+            ).createPrediction(model: "openai/gpt-image-1", input: ImageInput(prompt: uniquePrompt()))
             await #expect(throws: ReplicateError.deadlineExceeded) {
                 _ = try await client.getPrediction(id: created.id)
             }

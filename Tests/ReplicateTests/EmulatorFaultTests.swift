@@ -1,21 +1,25 @@
+import AsyncHTTPClient
 import Foundation
 import Imaging
 import Replicate
 @testable import ReplicateEmulator
 import Testing
 
-/// Every fault the emulator can inject, from prompt markers and from the admin endpoint.
+/// Every fault the emulator can inject, queued by its operator (the control endpoint or
+/// `enqueueFault`); and that nothing in a prediction's input can inject one.
 @Suite("Emulator faults")
 struct EmulatorFaultTests {
     func client(_ emulator: RunningEmulator) -> ReplicateClient {
         makeClient(baseURL: emulator.baseURL, token: emulator.token, time: FakeTime(), events: EventLog(), retry: .none)
     }
 
+    /// Creates a prediction, with `plan` queued for it first.
     func create(
-        _ emulator: RunningEmulator, _ prompt: String, count: Int = 1, webhook: URL? = nil,
+        _ emulator: RunningEmulator, _ prompt: String, plan: FaultPlan? = nil, count: Int = 1, webhook: URL? = nil,
         filter: [WebhookEvent]? = [.start, .completed]
     ) async throws -> Prediction {
-        try await client(emulator).createPrediction(
+        if let plan { await emulator.enqueueFault(plan) }
+        return try await client(emulator).createPrediction(
             model: "openai/gpt-image-1", input: ImageInput(prompt: prompt, numberOfImages: count),
             webhook: webhook, webhookEventsFilter: webhook == nil ? nil : filter)
     }
@@ -26,7 +30,7 @@ struct EmulatorFaultTests {
         try await withReceiver { receiver in
             try await withEmulator { emulator in
                 let created = try await create(
-                    emulator, uniquePrompt() + " [emulator:fail=CUDA out of memory]", webhook: receiver.hookURL)
+                    emulator, uniquePrompt(), plan: FaultPlan(outcome: .fail, error: "CUDA out of memory"), webhook: receiver.hookURL)
                 let deliveries = try await receiver.waitFor(2)
                 let done = try await waitUntilTerminal(client(emulator), created.id)
                 #expect(done.status == .failed)
@@ -39,11 +43,11 @@ struct EmulatorFaultTests {
 
     @Test func returnsFewerOutputsThanAsked() async throws {
         try await withEmulator { emulator in
-            let created = try await create(emulator, uniquePrompt() + " [emulator:outputs=1]", count: 3)
+            let created = try await create(emulator, uniquePrompt(), plan: FaultPlan(outputs: 1), count: 3)
             let done = try await waitUntilTerminal(client(emulator), created.id)
             #expect(done.status == .succeeded)
             #expect(done.output.count == 1)
-            let none = try await create(emulator, uniquePrompt() + " [emulator:outputs=0]", count: 2)
+            let none = try await create(emulator, uniquePrompt(), plan: FaultPlan(outputs: 0), count: 2)
             let empty = try await waitUntilTerminal(client(emulator), none.id)
             #expect(empty.status == .succeeded)
             #expect(empty.output.isEmpty)
@@ -53,7 +57,7 @@ struct EmulatorFaultTests {
     @Test func cancelsThePredictionItself() async throws {
         try await withReceiver { receiver in
             try await withEmulator { emulator in
-                let created = try await create(emulator, uniquePrompt() + " [emulator:cancel]", webhook: receiver.hookURL)
+                let created = try await create(emulator, uniquePrompt(), plan: FaultPlan(outcome: .cancel), webhook: receiver.hookURL)
                 let deliveries = try await receiver.waitFor(2)
                 #expect(deliveries.map(\.status) == ["processing", "canceled"])
                 #expect(try await client(emulator).getPrediction(id: created.id).status == .canceled)
@@ -63,7 +67,7 @@ struct EmulatorFaultTests {
 
     @Test func hangsUntilCancelled() async throws {
         try await withEmulator { emulator in
-            let created = try await create(emulator, uniquePrompt() + " [emulator:hang]")
+            let created = try await create(emulator, uniquePrompt(), plan: FaultPlan(outcome: .hang))
             try await Task.sleep(for: .milliseconds(300))
             #expect(try await client(emulator).getPrediction(id: created.id).status == .processing)
             let canceled = try await client(emulator).cancelPrediction(id: created.id)
@@ -75,7 +79,7 @@ struct EmulatorFaultTests {
 
     @Test func delaysTheStart() async throws {
         try await withEmulator { emulator in
-            let created = try await create(emulator, uniquePrompt() + " [emulator:start_delay=3]")
+            let created = try await create(emulator, uniquePrompt(), plan: FaultPlan(startDelay: 3))
             try await Task.sleep(for: .milliseconds(200))
             let early = try await client(emulator).getPrediction(id: created.id)
             #expect(early.status == .starting)
@@ -93,7 +97,7 @@ struct EmulatorFaultTests {
         try await withReceiver { receiver in
             try await withEmulator { emulator in
                 let created = try await create(
-                    emulator, uniquePrompt() + " [emulator:webhooks=duplicate]", webhook: receiver.hookURL,
+                    emulator, uniquePrompt(), plan: FaultPlan(webhooks: .duplicate), webhook: receiver.hookURL,
                     filter: [.completed])
                 let deliveries = try await receiver.waitFor(2)
                 await emulator.waitForWebhooks(predictionID: created.id)
@@ -108,7 +112,7 @@ struct EmulatorFaultTests {
         try await withReceiver { receiver in
             try await withEmulator { emulator in
                 let created = try await create(
-                    emulator, uniquePrompt() + " [emulator:webhooks=reorder]", webhook: receiver.hookURL)
+                    emulator, uniquePrompt(), plan: FaultPlan(webhooks: .reorder), webhook: receiver.hookURL)
                 let deliveries = try await receiver.waitFor(2)
                 await emulator.waitForWebhooks(predictionID: created.id)
                 #expect(deliveries.map(\.status) == ["succeeded", "processing"])
@@ -125,10 +129,13 @@ struct EmulatorFaultTests {
     @Test func dropsWebhooks() async throws {
         try await withReceiver { receiver in
             try await withEmulator { emulator in
-                for (mode, expected) in [("drop", [String]()), ("drop_start", ["succeeded"]), ("drop_completed", ["processing"])] {
+                let modes: [(FaultPlan.WebhookMode, [String])] = [
+                    (.drop, []), (.dropStart, ["succeeded"]), (.dropCompleted, ["processing"]),
+                ]
+                for (mode, expected) in modes {
                     let before = receiver.deliveries.count
                     let created = try await create(
-                        emulator, uniquePrompt() + " [emulator:webhooks=\(mode)]", webhook: receiver.hookURL)
+                        emulator, uniquePrompt(), plan: FaultPlan(webhooks: mode), webhook: receiver.hookURL)
                     _ = try await waitUntilTerminal(client(emulator), created.id)
                     await emulator.waitForWebhooks(predictionID: created.id)
                     let statuses = receiver.deliveries.dropFirst(before).map(\.status)
@@ -145,7 +152,7 @@ struct EmulatorFaultTests {
             try await withEmulator { emulator in
                 let sent = ContinuousClock.now
                 _ = try await create(
-                    emulator, uniquePrompt() + " [emulator:webhook_delay=0.6]", webhook: receiver.hookURL,
+                    emulator, uniquePrompt(), plan: FaultPlan(webhookDelay: 0.6), webhook: receiver.hookURL,
                     filter: [.completed])
                 let deliveries = try await receiver.waitFor(1)
                 #expect(deliveries[0].arrivedAt - sent >= .milliseconds(600))
@@ -155,8 +162,9 @@ struct EmulatorFaultTests {
 
     // MARK: - Output files
 
-    func outputURL(_ emulator: RunningEmulator, marker: String) async throws -> String {
-        let created = try await create(emulator, uniquePrompt() + " " + marker)
+    func outputURL(_ emulator: RunningEmulator, files: FaultPlan.FileMode? = nil, delay: Double? = nil) async throws -> String {
+        let plan = files.map { FaultPlan(files: $0, filesDelay: delay) }
+        let created = try await create(emulator, uniquePrompt(), plan: plan)
         let done = try await waitUntilTerminal(client(emulator), created.id)
         return try #require(done.output.first).absoluteString
     }
@@ -165,7 +173,7 @@ struct EmulatorFaultTests {
 
     @Test func servesOutputsSlowly() async throws {
         try await withEmulator { emulator in
-            let url = try await outputURL(emulator, marker: "[emulator:files=slow] [emulator:files_delay=1]")
+            let url = try await outputURL(emulator, files: .slow, delay: 1)
             let started = ContinuousClock.now
             let file = try await TestHTTP.get(url)
             #expect(ContinuousClock.now - started >= .milliseconds(900))
@@ -177,9 +185,9 @@ struct EmulatorFaultTests {
 
     @Test func servesTruncatedOutputs() async throws {
         try await withEmulator { emulator in
-            let normal = try await TestHTTP.get(try await outputURL(emulator, marker: ""))
+            let normal = try await TestHTTP.get(try await outputURL(emulator))
             #expect(Array(normal.body.suffix(8)) == Self.pngEnd)
-            let file = try await TestHTTP.get(try await outputURL(emulator, marker: "[emulator:files=truncated]"))
+            let file = try await TestHTTP.get(try await outputURL(emulator, files: .truncated))
             #expect(file.status == 200)
             #expect(isPNG(file.body))
             #expect(Array(file.body.suffix(8)) != Self.pngEnd)
@@ -188,7 +196,7 @@ struct EmulatorFaultTests {
 
     @Test func servesANonImageAsAnImage() async throws {
         try await withEmulator { emulator in
-            let file = try await TestHTTP.get(try await outputURL(emulator, marker: "[emulator:files=not_image]"))
+            let file = try await TestHTTP.get(try await outputURL(emulator, files: .notImage))
             #expect(file.status == 200)
             #expect(file.headers.first(name: "Content-Type") == "image/png")
             #expect(throws: ImagingError.self) { try ImageProcessor.probe(file.body, maxPixels: 40_000_000) }
@@ -197,25 +205,63 @@ struct EmulatorFaultTests {
 
     @Test func servesMissingOutputs() async throws {
         try await withEmulator { emulator in
-            let file = try await TestHTTP.get(try await outputURL(emulator, marker: "[emulator:files=missing]"))
+            let file = try await TestHTTP.get(try await outputURL(emulator, files: .missing))
             #expect(file.status == 404)
         }
     }
 
-    // MARK: - Create faults
-
-    @Test func promptMarkerRejectionsAreCountedPerPrompt() async throws {
+    /// Vapor asserts that every streamed body ends with `.end` or `.error`; a stream that
+    /// stopped without either killed the whole process (this test's, before the fix).
+    @Test func clientsThatLeaveMidDownloadEndTheStreamAndTheEmulatorCarriesOn() async throws {
         try await withEmulator { emulator in
-            let url = "\(emulator.baseURL.absoluteString)/models/openai/gpt-image-1/predictions"
-            let prompt = uniquePrompt() + " [emulator:create_status=500] [emulator:create_times=2]"
-            let body = #"{"input":{"prompt":"\#(prompt)"}}"#
-            var statuses: [Int] = []
+            let url = try await outputURL(emulator, files: .slow, delay: 3)
             for _ in 0..<3 {
-                statuses.append(try await TestHTTP.send(.POST, url, token: emulator.token, json: body).status)
+                let response = try await TestHTTP.client.execute(HTTPClientRequest(url: url), timeout: .seconds(10))
+                #expect(response.status == .ok)
+                // Reads for 300 ms of the 3 s, then cancels the read, which closes the connection.
+                let finished = await withTaskGroup(of: Bool.self) { group in
+                    group.addTask { (try? await response.body.collect(upTo: 64 << 20)) != nil }
+                    group.addTask {
+                        try? await Task.sleep(for: .milliseconds(300))
+                        return false
+                    }
+                    let first = await group.next() ?? false
+                    group.cancelAll()
+                    return first
+                }
+                #expect(!finished)
             }
-            #expect(statuses == [500, 500, 201])
+            // The pauses of the abandoned streams run out, and the emulator still serves.
+            try await Task.sleep(for: .milliseconds(400))
+            let whole = try await TestHTTP.get(url)
+            #expect(whole.status == 200)
+            #expect(Array(whole.body.suffix(8)) == Self.pngEnd)
         }
     }
+
+    // MARK: - Nothing a prediction's input says is a fault
+
+    @Test func aPromptIsOnlyTheModelsText() async throws {
+        try await withReceiver { receiver in
+            try await withEmulator { emulator in
+                let prompt = "A room [emulator:fail=out of memory] [emulator:files=missing] [emulator:create_status=500]"
+                    + " [emulator:webhooks=drop] [emulator:explode]"
+                let created = try await create(emulator, prompt, webhook: receiver.hookURL)
+                let done = try await waitUntilTerminal(client(emulator), created.id)
+                #expect(done.status == .succeeded)
+                #expect(done.error == nil)
+                let file = try await TestHTTP.get(try #require(done.output.first).absoluteString)
+                #expect(file.status == 200)
+                #expect(isPNG(file.body))
+                #expect(try await receiver.waitFor(2).map(\.status) == ["processing", "succeeded"])
+                let url = "\(emulator.baseURL.absoluteString)/predictions/\(created.id)"
+                let input = try jsonObject(try await TestHTTP.send(.GET, url, token: emulator.token).body)["input"]
+                #expect(input?["prompt"]?.stringValue == prompt)
+            }
+        }
+    }
+
+    // MARK: - Create faults
 
     @Test func theAdminEndpointQueuesAPlanForTheNextCreate() async throws {
         try await withEmulator { emulator in
@@ -263,31 +309,32 @@ struct EmulatorFaultTests {
             #expect(anonymous.status == 401)
             let invalid = try await TestHTTP.send(.POST, url, token: emulator.token, json: #"{"outcome":"explode"}"#)
             #expect(invalid.status == 400)
+            // A typo is refused, not taken for a healthy prediction.
+            let cases: [(String, String)] = [
+                (#"{"files_dely":3}"#, "unknown field files_dely"),
+                (#"{"create":{"statuss":500}}"#, "unknown field create.statuss"),
+                (#"{"processing_delay":-1}"#, "processing_delay must be a number of seconds"),
+                (#"{"get":{"status":42}}"#, "get.status must be an HTTP status"),
+                (#"{"outputs":-2}"#, "outputs must be 0 or more"),
+                ("[]", "must be a fault plan"),
+            ]
+            for (body, expected) in cases {
+                let refused = try await TestHTTP.send(.POST, url, token: emulator.token, json: body)
+                #expect(refused.status == 400, "\(body)")
+                #expect(try jsonObject(refused.body)["detail"]?.stringValue?.contains(expected) == true, "\(body)")
+            }
+            #expect(try await TestHTTP.send(.POST, url, token: emulator.token, json: "{}").status == 201)
         }
     }
 
     @Test func cancelFaultsApplyToTheCancelEndpoint() async throws {
         try await withEmulator { emulator in
             let created = try await create(
-                emulator, uniquePrompt() + " [emulator:hang] [emulator:cancel_status=503] [emulator:cancel_times=1]")
+                emulator, uniquePrompt(), plan: FaultPlan(cancel: .init(status: 503, times: 1), outcome: .hang))
             let url = "\(emulator.baseURL.absoluteString)/predictions/\(created.id)/cancel"
             #expect(try await TestHTTP.send(.POST, url, token: emulator.token).status == 503)
             #expect(try await TestHTTP.send(.POST, url, token: emulator.token).status == 200)
         }
-    }
-
-    @Test func markersAreParsedIntoAPlanAndStrippedFromThePrompt() throws {
-        let (plan, clean) = try FaultPlan.parse(prompt:
-            "A room [emulator:fail=out of memory]  in Japandi [emulator:outputs=1][emulator:create_status=429] "
-            + "[emulator:create_times=2] [emulator:create_retry_after=1] [emulator:webhooks=reorder] "
-            + "[emulator:files=slow] [emulator:files_delay=2.5] [emulator:get_delay=0.5]")
-        #expect(clean == "A room in Japandi")
-        #expect(plan == FaultPlan(
-            create: .init(status: 429, times: 2, retryAfter: "1"), get: .init(delay: 0.5), outcome: .fail,
-            error: "out of memory", outputs: 1, webhooks: .reorder, files: .slow, filesDelay: 2.5))
-        #expect(throws: MarkerError.self) { try FaultPlan.parse(prompt: "[emulator:outputs=many]") }
-        #expect(throws: MarkerError.self) { try FaultPlan.parse(prompt: "[emulator:webhooks=sideways]") }
-        #expect(throws: MarkerError.self) { try FaultPlan.parse(prompt: "[emulator:fail=unterminated") }
     }
 
     @Test func aPlanRoundTripsThroughJSON() throws {

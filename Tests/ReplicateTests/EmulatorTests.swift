@@ -241,7 +241,6 @@ struct EmulatorTests {
                 (#"{"input":{"prompt":"x","output_format":"gif"}}"#, "output_format must be one of"),
                 (#"{"input":{"prompt":"x"},"webhook":"not a url"}"#, "webhook must be an absolute"),
                 (#"{"input":{"prompt":"x"},"webhook_events_filter":["done"]}"#, "webhook_events_filter"),
-                (#"{"input":{"prompt":"x [emulator:explode]"}}"#, "unknown emulator marker explode"),
                 (#"{"nothing":true}"#, "input is required"),
             ]
             for (body, expected) in cases {

@@ -37,10 +37,11 @@ struct OfficialClientTests {
     @Test func standardWebhooksVerifiesTheEmulatorsSignaturesAndOursVerifiesIts() async throws {
         try await withReceiver { receiver in
             try await withEmulator { emulator in
+                await emulator.enqueueFault(FaultPlan(webhooks: .duplicate))
                 _ = try await makeClient(
                     baseURL: emulator.baseURL, token: emulator.token, time: FakeTime(), events: EventLog()
                 ).createPrediction(
-                    model: "openai/gpt-image-1", input: ImageInput(prompt: uniquePrompt() + " [emulator:webhooks=duplicate]"),
+                    model: "openai/gpt-image-1", input: ImageInput(prompt: uniquePrompt()),
                     webhook: receiver.hookURL, webhookEventsFilter: [.start, .completed])
                 let deliveries = try await receiver.waitFor(4)
                 let request: JSONValue = .object([

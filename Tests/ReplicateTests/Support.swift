@@ -119,11 +119,12 @@ func startEmulator(
     startDelay: Duration = .zero, processingDelay: Duration = .milliseconds(20),
     outputTTL: Duration = .seconds(3600), now: @escaping @Sendable () -> Date = { Date() },
     webhookRetry: EmulatorConfiguration.WebhookRetry = .init(maxAttempts: 4, initialDelay: .milliseconds(50), multiplier: 2),
+    dataDirectory: URL? = nil,
     logger: Logger? = nil
 ) async throws -> RunningEmulator {
     let configuration = EmulatorConfiguration(
         startDelay: startDelay, processingDelay: processingDelay, outputTTL: outputTTL,
-        webhookRetry: webhookRetry, webhookTimeout: .seconds(5), now: now)
+        webhookRetry: webhookRetry, webhookTimeout: .seconds(5), dataDirectory: dataDirectory, now: now)
     var quiet = Logger(label: "emulator-test")
     quiet.logLevel = .warning
     return try await ReplicateEmulator.start(configuration, logger: logger ?? quiet)
@@ -134,12 +135,13 @@ func withEmulator<T>(
     startDelay: Duration = .zero, processingDelay: Duration = .milliseconds(20),
     outputTTL: Duration = .seconds(3600), now: @escaping @Sendable () -> Date = { Date() },
     webhookRetry: EmulatorConfiguration.WebhookRetry = .init(maxAttempts: 4, initialDelay: .milliseconds(50), multiplier: 2),
+    dataDirectory: URL? = nil,
     logger: Logger? = nil,
     _ body: (RunningEmulator) async throws -> T
 ) async throws -> T {
     let emulator = try await startEmulator(
         startDelay: startDelay, processingDelay: processingDelay, outputTTL: outputTTL, now: now,
-        webhookRetry: webhookRetry, logger: logger)
+        webhookRetry: webhookRetry, dataDirectory: dataDirectory, logger: logger)
     do {
         let result = try await body(emulator)
         await emulator.shutdown()

@@ -215,10 +215,13 @@ public final class BackgroundProcess: @unchecked Sendable {
     /// written, so the child reads end of file once this process lets go of it or ends.
     private let lifeline: FileHandle?
 
-    /// - Parameter lifeline: give the child a stdin that reaches end of file when `stop()`
-    ///   is called or this process ends in any way (a supervisor watches it to clean up).
-    public init(name: String, _ arguments: [String], environment: [String: String] = [:], lifeline: Bool = false,
-                currentDirectory: URL? = nil) throws {
+    /// - Parameters:
+    ///   - environment: variables set over the inherited ones, or, with `inheritEnvironment`
+    ///     false, the child's whole environment.
+    ///   - lifeline: give the child a stdin that reaches end of file when `stop()` is called
+    ///     or this process ends in any way (a supervisor watches it to clean up).
+    public init(name: String, _ arguments: [String], environment: [String: String] = [:], inheritEnvironment: Bool = true,
+                lifeline: Bool = false, currentDirectory: URL? = nil) throws {
         self.name = name
         log = FileManager.default.temporaryDirectory.appendingPathComponent("\(name)-\(UUID().uuidString).log")
         _ = FileManager.default.createFile(atPath: log.path, contents: nil)
@@ -226,11 +229,15 @@ public final class BackgroundProcess: @unchecked Sendable {
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = arguments
         process.currentDirectoryURL = currentDirectory
-        if !environment.isEmpty {
+        if !inheritEnvironment {
+            process.environment = environment
+        } else if !environment.isEmpty {
             process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         }
-        process.standardOutput = try FileHandle(forWritingTo: log)
-        process.standardError = try FileHandle(forWritingTo: log)
+        // One handle for both, so the two streams interleave instead of overwriting each other.
+        let output = try FileHandle(forWritingTo: log)
+        process.standardOutput = output
+        process.standardError = output
         if lifeline {
             let pipe = Pipe()
             process.standardInput = pipe
@@ -275,6 +282,27 @@ public final class BackgroundProcess: @unchecked Sendable {
         }
         stop()
         throw ToolFailure("\(name) printed no \"\(prefix)\" line within 30 s:\n\(output())")
+    }
+
+    /// How the program ended, once it has ended by itself; nil while it is still running
+    /// after `timeout`.
+    public func waitForExit(timeout: Duration = .seconds(30)) async throws -> Termination? {
+        let deadline = ContinuousClock.now + timeout
+        while process.isRunning {
+            guard ContinuousClock.now < deadline else { return nil }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        return Termination(status: process.terminationStatus, bySignal: process.terminationReason == .uncaughtSignal)
+    }
+
+    public struct Termination: Sendable, Equatable, CustomStringConvertible {
+        /// The exit status, or the signal's number when `bySignal`.
+        public let status: Int32
+        public let bySignal: Bool
+
+        public static func exited(_ status: Int32) -> Termination { Termination(status: status, bySignal: false) }
+
+        public var description: String { bySignal ? "killed by signal \(status)" : "exit \(status)" }
     }
 
     public func stop() {

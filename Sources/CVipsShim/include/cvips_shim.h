@@ -22,6 +22,12 @@ typedef enum {
  * pipeline unless VIPS_CONCURRENCY is set in the environment. Call once. */
 int cvips_init(int concurrency);
 
+/* Release libvips (worker threads, plugins such as libheif) before the process exits, so none
+ * of their threads runs while the process tears itself down. No other thread may be using
+ * libvips, and nothing may use it afterwards; a no-op when cvips_init never succeeded. */
+void cvips_shutdown(void);
+int cvips_is_started(void);
+
 const char *cvips_version(void);
 int cvips_concurrency(void);
 int cvips_has_operation(const char *nickname);

@@ -80,6 +80,13 @@ extension RuntimeConfig {
         if !(0...100_000).contains(limits.requestsPerMinute) {
             throw ConfigError("limits.requestsPerMinute", "must be between 0 (off) and 100000")
         }
+        if limits.maxBodyBytesInFlightPerUser < limits.maxSubmitBodyBytes {
+            throw ConfigError("limits.maxBodyBytesInFlightPerUser",
+                              "must hold at least one whole submit (\(limits.maxSubmitBodyBytes) bytes: two uploads of limits.maxUploadBytes and the text fields)")
+        }
+        if limits.maxBodyBytesInFlight < limits.maxBodyBytesInFlightPerUser || limits.maxBodyBytesInFlight > 1 << 40 {
+            throw ConfigError("limits.maxBodyBytesInFlight", "must be at least limits.maxBodyBytesInFlightPerUser and at most 1 TiB")
+        }
         try Self.checkPresets(roomTypes.map { ($0.id, $0.label) }, key: "roomTypes")
         try Self.checkPresets(styles.map { ($0.id, $0.label) }, key: "styles")
         if let blank = styles.firstIndex(where: { $0.seed.trimmingCharacters(in: .whitespaces).isEmpty }) {
@@ -96,10 +103,14 @@ extension RuntimeConfig {
             ("replicateRequest", timeouts.replicateRequest), ("statusPoll", timeouts.statusPoll),
             ("stalePollThreshold", timeouts.stalePollThreshold), ("stuckCutoff", timeouts.stuckCutoff),
             ("inputSignedURLTTL", timeouts.inputSignedURLTTL), ("sweeperInterval", timeouts.sweeperInterval),
-            ("reconcileAfter", timeouts.reconcileAfter),
+            ("reconcileAfter", timeouts.reconcileAfter), ("inboxLease", timeouts.inboxLease),
+            ("requestBodyIdle", timeouts.requestBodyIdle),
         ]
         for (name, seconds) in durations where !(seconds > 0 && seconds <= 86_400) {
             throw ConfigError("timeouts.\(name)", "must be a number of seconds between 0 and 86400")
+        }
+        if !(1...600).contains(timeouts.inboxLease) {
+            throw ConfigError("timeouts.inboxLease", "must be between 1 and 600 seconds")
         }
         if timeouts.inputSignedURLTTL < 60 {
             throw ConfigError("timeouts.inputSignedURLTTL", "must be at least 60 seconds (Replicate reads inputs through it)")
@@ -137,8 +148,9 @@ extension RuntimeConfig {
     private static let knownKeys: [String: Set<String>] = [
         "": ["modes", "defaults", "roomTypes", "styles", "limits", "plans", "defaultPlanId", "timeouts", "models"],
         "defaults": ["mode", "aspectRatio", "quality", "variants"],
-        "limits": ["maxVariants", "maxUploadBytes", "acceptedMimeTypes", "maxMegapixels", "minShortEdge", "maxPromptLength", "requestsPerMinute"],
-        "timeouts": ["replicateRequest", "statusPoll", "stalePollThreshold", "stuckCutoff", "inputSignedURLTTL", "sweeperInterval", "reconcileAfter"],
+        "limits": ["maxVariants", "maxUploadBytes", "acceptedMimeTypes", "maxMegapixels", "minShortEdge", "maxPromptLength", "requestsPerMinute",
+                   "maxBodyBytesInFlight", "maxBodyBytesInFlightPerUser"],
+        "timeouts": ["replicateRequest", "statusPoll", "stalePollThreshold", "stuckCutoff", "inputSignedURLTTL", "sweeperInterval", "reconcileAfter", "inboxLease", "requestBodyIdle"],
     ]
 
     private static func checkKnownKeys(_ object: [String: Any]) throws(ConfigError) {

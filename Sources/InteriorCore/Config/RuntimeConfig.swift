@@ -67,8 +67,16 @@ public struct Limits: Codable, Equatable, Sendable {
     public var maxPromptLength = 1000
     /// Requests a minute each signed-in user may make (bursts up to the same number); 0 is off.
     public var requestsPerMinute = 120
+    /// Bytes of submit bodies the process holds at once, in all (503 beyond) and per user
+    /// (429 beyond); each must fit one whole submit (two uploads and the text fields).
+    public var maxBodyBytesInFlight = 512 * 1024 * 1024
+    public var maxBodyBytesInFlightPerUser = 64 * 1024 * 1024
 
     public init() {}
+
+    /// The most a submit body may carry: two uploads and room for the text fields.
+    public var maxSubmitBodyBytes: Int { maxUploadBytes * 2 + Limits.submitFieldsAllowance }
+    public static let submitFieldsAllowance = 64 * 1024
 
     /// Every type `acceptedMimeTypes` may list: what the imaging module can sniff and read.
     public static let supportedMimeTypes = ["image/jpeg", "image/png", "image/webp", "image/heic", "image/heif", "image/avif"]
@@ -85,6 +93,8 @@ public struct Limits: Codable, Equatable, Sendable {
         minShortEdge = try c.decodeIfPresent(Int.self, forKey: .minShortEdge) ?? d.minShortEdge
         maxPromptLength = try c.decodeIfPresent(Int.self, forKey: .maxPromptLength) ?? d.maxPromptLength
         requestsPerMinute = try c.decodeIfPresent(Int.self, forKey: .requestsPerMinute) ?? d.requestsPerMinute
+        maxBodyBytesInFlight = try c.decodeIfPresent(Int.self, forKey: .maxBodyBytesInFlight) ?? d.maxBodyBytesInFlight
+        maxBodyBytesInFlightPerUser = try c.decodeIfPresent(Int.self, forKey: .maxBodyBytesInFlightPerUser) ?? d.maxBodyBytesInFlightPerUser
     }
 }
 
@@ -104,6 +114,11 @@ public struct Timeouts: Codable, Equatable, Sendable {
     public var sweeperInterval: Double = 60
     /// A job in flight that has not changed for this long is polled by the reconciler.
     public var reconcileAfter: Double = 120
+    /// How long an inbox claim lasts unless its worker renews it (every third of it, while it
+    /// works): what a crashed instance's work waits before another takes it up.
+    public var inboxLease: Double = 15
+    /// The longest pause allowed while a request body is arriving (a stalled upload is 408).
+    public var requestBodyIdle: Double = 30
 
     public init() {}
 
@@ -117,6 +132,8 @@ public struct Timeouts: Codable, Equatable, Sendable {
         inputSignedURLTTL = try c.decodeIfPresent(Double.self, forKey: .inputSignedURLTTL) ?? d.inputSignedURLTTL
         sweeperInterval = try c.decodeIfPresent(Double.self, forKey: .sweeperInterval) ?? d.sweeperInterval
         reconcileAfter = try c.decodeIfPresent(Double.self, forKey: .reconcileAfter) ?? d.reconcileAfter
+        inboxLease = try c.decodeIfPresent(Double.self, forKey: .inboxLease) ?? d.inboxLease
+        requestBodyIdle = try c.decodeIfPresent(Double.self, forKey: .requestBodyIdle) ?? d.requestBodyIdle
     }
 }
 

@@ -57,6 +57,7 @@ final class InteriorContext: Sendable {
     let verifier: AccessTokenVerifier
     let knownProfiles = KnownProfiles()
     let requestLimiter: RateLimiter<UUID>
+    let bodyBudget: BodyBudget
     let metrics: InteriorMetrics
     let store: any BlobStore
     /// Set when storage is local: the server serves its objects.
@@ -74,12 +75,16 @@ final class InteriorContext: Sendable {
     let inbox: InboxProcessor
     let reconciler: Reconciler
     let downloadClient: HTTPClient
+    /// `GET /openapi.json` as this instance serves it.
+    let openAPIDocument: Data
 
     init(app: Application, settings: Settings, dependencies: Dependencies, verifier: AccessTokenVerifier) throws {
         self.settings = settings
         self.dependencies = dependencies
         self.verifier = verifier
         self.requestLimiter = RateLimiter(perMinute: settings.runtime.limits.requestsPerMinute)
+        self.bodyBudget = BodyBudget(limit: settings.runtime.limits.maxBodyBytesInFlight,
+                                     perUserLimit: settings.runtime.limits.maxBodyBytesInFlightPerUser)
         let metrics = dependencies.metrics ?? InteriorMetrics()
         self.metrics = metrics
         let logger = app.logger
@@ -123,7 +128,13 @@ final class InteriorContext: Sendable {
                                              httpClient: app.http.client.shared, metrics: metrics,
                                              now: dependencies.now, logger: logger)
         self.replicate = replicate
-        self.validator = GenerationRequestValidator(config: settings.runtime, profile: profile)
+        let validator = GenerationRequestValidator(config: settings.runtime, profile: profile)
+        self.validator = validator
+        if case .dev = settings.auth {
+            self.openAPIDocument = OpenAPIDocument.served(.init(devAuth: true, validator: validator))
+        } else {
+            self.openAPIDocument = OpenAPIDocument.served(.init(devAuth: false, validator: validator))
+        }
 
         var storageHosts: Set<String> = [settings.publicBaseURL.host?.lowercased()].compactMap { $0 }.reduce(into: []) { $0.insert($1) }
         if case let .s3(configuration) = settings.storage, let host = configuration.endpoint.host?.lowercased() {
@@ -132,14 +143,15 @@ final class InteriorContext: Sendable {
         self.inputs = InputResolver(images: images, store: store, settings: settings, storageHosts: storageHosts)
 
         // Outputs
-        var outputHosts = settings.replicate.outputHosts
-        if connection.isEmulator, let host = connection.baseURL.host?.lowercased() {
-            outputHosts.append(host)
+        // The emulator serves its outputs itself: its exact origin, no other port of its host.
+        var outputOrigins = settings.replicate.outputOrigins
+        if connection.isEmulator, let origin = OutputOrigin.exact(connection.baseURL) {
+            outputOrigins.append(origin)
         }
         let downloadClient = OutputDownloader.makeClient()
         self.downloadClient = downloadClient
         let downloader = OutputDownloader(
-            client: downloadClient, allowedHosts: outputHosts, allowHTTP: !settings.isProduction,
+            client: downloadClient, allowedOrigins: outputOrigins,
             maxBytes: 25 * 1024 * 1024, timeout: .seconds(30), attempts: 3, sleep: dependencies.sleep)
         let assets = AssetService(downloader: downloader, images: images, store: store, bucket: settings.publicBucket,
                                   maxPixels: settings.runtime.limits.maxPixels, metrics: metrics, logger: logger)
@@ -150,7 +162,13 @@ final class InteriorContext: Sendable {
         let applier = PredictionApplier(db: app.db, assets: assets, metrics: metrics, now: dependencies.now,
                                         makeID: dependencies.makeID, logger: logger)
         self.applier = applier
-        let inbox = InboxProcessor(database: database, applier: applier, metrics: metrics, now: dependencies.now, logger: logger)
+        let cancelUnowned: @Sendable (String) async -> Void = { [client = replicate.client] id in
+            do { _ = try await client.cancelPrediction(id: id) } catch {
+                logger.notice("cancel of a prediction no job owns failed", metadata: ["predictionId": "\(id)", "error": "\(error)"])
+            }
+        }
+        let inbox = InboxProcessor(database: database, applier: applier, cancelUnowned: cancelUnowned, metrics: metrics,
+                                   now: dependencies.now, logger: logger, lease: settings.runtime.timeouts.inboxLease)
         self.inbox = inbox
         self.reconciler = Reconciler(database: database, replicate: replicate, inbox: inbox, applier: applier,
                                      timeouts: settings.runtime.timeouts,
@@ -211,10 +229,13 @@ public func configure(_ app: Application, settings: Settings, dependencies given
     app.http.server.configuration.hostname = settings.host
     app.http.server.configuration.port = settings.port
     app.http.server.configuration.serverName = nil
+    // A backstop for connections nobody uses (a stalled body the routes do not read themselves,
+    // an idle keep-alive): well above any answer's time, and above the body idle limit.
+    app.http.server.configuration.idleTimeout = .seconds(Int64(max(300, settings.runtime.timeouts.requestBodyIdle * 2)))
     app.routes.defaultMaxBodySize = "64kb"
     app.logger.logLevel = settings.logLevel
 
-    try configureDatabase(app, settings.database)
+    try configureDatabase(app, settings.database, poolSize: settings.databasePoolSize)
     app.migrations.add(InteriorMigrations.all)
 
     let verifier = try await makeVerifier(app, settings: settings, dependencies: dependencies)
@@ -231,7 +252,11 @@ public func configure(_ app: Application, settings: Settings, dependencies given
     app.middleware.use(RequestContextMiddleware())
     let methods = AllowedMethods()
     app.middleware.use(ErrorEnvelopeMiddleware(allowedMethods: { methods.lookup($0) }))
-    app.middleware.use(WebPageMiddleware(publicDirectory: app.directory.publicDirectory, context: context))
+    if let webRoot = settings.webRoot {
+        app.middleware.use(WebPageMiddleware(publicDirectory: webRoot.path + "/", context: context))
+    } else {
+        app.logger.warning("web page: no Public/ found beside the executable, so the try-it page is not served; set WEB_ROOT to its directory")
+    }
 
     try routes(app)
     methods.load(from: app.routes)
@@ -241,8 +266,8 @@ public func configure(_ app: Application, settings: Settings, dependencies given
         try await app.sql.raw("PRAGMA journal_mode=WAL").run()
     }
     switch migrations {
-    case .always: try await app.autoMigrate()
-    case .automaticOutsideProduction where !settings.isProduction: try await app.autoMigrate()
+    case .always: try await LockedMigrations.run(app, settings.database)
+    case .automaticOutsideProduction where !settings.isProduction: try await LockedMigrations.run(app, settings.database)
     case .automaticOutsideProduction, .never: break
     }
 }
@@ -278,7 +303,8 @@ private final class BackgroundWork: LifecycleHandler, Sendable {
     }
 }
 
-func configureDatabase(_ app: Application, _ location: Settings.DatabaseLocation) throws {
+func configureDatabase(_ app: Application, _ location: Settings.DatabaseLocation,
+                       poolSize: Int = Settings.defaultDatabasePoolSize) throws {
     switch location {
     case let .sqlite(path):
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
@@ -289,8 +315,12 @@ func configureDatabase(_ app: Application, _ location: Settings.DatabaseLocation
         useSQLiteThreadPool(app)
         app.databases.use(.sqlite(.memory, sqlLogLevel: .trace), as: .sqlite)
     case let .postgres(url):
+        // Fluent pools per event loop; the plan makes the instance's total exactly `poolSize`.
         let configuration = try SQLPostgresConfiguration(url: url.value)
-        app.databases.use(.postgres(configuration: configuration, maxConnectionsPerEventLoop: 8, sqlLogLevel: .trace), as: .psql)
+        let plan = PostgresPoolPlan(total: poolSize, eventLoops: Array(app.eventLoopGroup.makeIterator()).count)
+        let pooled = DatabaseConfigurationFactory.postgres(
+            configuration: configuration, maxConnectionsPerEventLoop: plan.connectionsPerLoop, sqlLogLevel: .trace).make()
+        app.databases.use(LoopLimitedConfiguration(base: pooled, plan: plan), as: .psql)
     }
 }
 

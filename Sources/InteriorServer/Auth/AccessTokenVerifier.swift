@@ -18,6 +18,10 @@ public enum AuthFailure: Error, Equatable, Sendable {
     case badSignature
     case expired
     case notYetValid
+    /// `iat` later than now (beyond the leeway): minted by a clock or a key we cannot trust.
+    case issuedInFuture
+    /// A `crit` header names extensions that must be understood; this verifier knows none.
+    case criticalHeader
     case wrongAudience
     case invalidSubject
 }
@@ -29,7 +33,7 @@ public enum AuthFailure: Error, Equatable, Sendable {
 /// must be one this verifier was configured for, and an asymmetric key must be of the
 /// header's algorithm — so `alg: none` and HS256-signed-with-the-public-key both fail.
 public struct AccessTokenVerifier: Sendable {
-    /// Tokens this close past `exp` (or before `nbf`) still pass: clocks drift.
+    /// Tokens this close past `exp` (or before `nbf` or `iat`) still pass: clocks drift.
     public static let leeway: TimeInterval = 60
     public static let audience = "authenticated"
 
@@ -80,6 +84,7 @@ public struct AccessTokenVerifier: Sendable {
         guard let exp = claims.exp else { throw .expired }
         if now > exp.value.addingTimeInterval(Self.leeway) { throw .expired }
         if let nbf = claims.nbf, now < nbf.value.addingTimeInterval(-Self.leeway) { throw .notYetValid }
+        if let iat = claims.iat, now < iat.value.addingTimeInterval(-Self.leeway) { throw .issuedInFuture }
         guard let aud = claims.aud, aud.value.contains(Self.audience) else { throw .wrongAudience }
         guard let sub = claims.sub, let id = UUID(uuidString: sub.value) else { throw .invalidSubject }
         return AuthenticatedUser(id: id, email: claims.email)
@@ -90,14 +95,17 @@ public struct AccessTokenVerifier: Sendable {
         let kid: String?
     }
 
-    /// The token's header, read before any key is chosen.
+    /// The token's header, read before any key is chosen. RFC 7515 §4.1.11: a recipient must
+    /// refuse a `crit` header it does not understand, and this one understands none.
     private static func header(of token: String) throws(AuthFailure) -> Header {
         let parts = token.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 3, parts.allSatisfy({ !$0.isEmpty }), token.utf8.count <= 16 * 1024,
               let data = Base64URL.decode(String(parts[0])),
-              let header = try? JSONDecoder().decode(Header.self, from: data) else {
+              let header = try? JSONDecoder().decode(Header.self, from: data),
+              let fields = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
             throw .malformed
         }
+        if fields["crit"] != nil { throw .criticalHeader }
         return header
     }
 }

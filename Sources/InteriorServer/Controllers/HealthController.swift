@@ -15,6 +15,8 @@ enum HealthController {
         let replicate: String
         let imaging: ImagingInfo
         let storageAccess: StorageAccess
+        /// `served` when the try-it page's files are there, else `missing` (the API works either way).
+        let webPage: String
     }
 
     /// The storage check's latest report (`StorageAccessMonitor`), never run for this request.
@@ -49,7 +51,8 @@ enum HealthController {
             imaging: imaging,
             storageAccess: StorageAccess(publicRead: access?.report.publicRead.status.rawValue ?? "pending",
                                          privateRead: access?.report.privateRead.status.rawValue ?? "pending",
-                                         checkedAt: access?.checkedAt))
+                                         checkedAt: access?.checkedAt),
+            webPage: context.settings.webRoot.map(WebRoot.hasIndex) == true ? "served" : "missing")
         guard dbOK, storageOK else {
             throw APIError(.serviceUnavailable, "The service cannot reach its database or storage.",
                            details: ["db": health.db, "storage": health.storage, "replicate": health.replicate])

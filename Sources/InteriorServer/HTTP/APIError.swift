@@ -12,6 +12,8 @@ public enum APIErrorCode: String, Codable, Sendable, CaseIterable {
     /// Cancel of a finished job, or retry of one that did not fail.
     case invalidState = "INVALID_STATE"
     case payloadTooLarge = "PAYLOAD_TOO_LARGE"
+    /// The request body stopped arriving (`timeouts.requestBodyIdle`).
+    case requestTimeout = "REQUEST_TIMEOUT"
     case unsupportedMediaType = "UNSUPPORTED_MEDIA_TYPE"
     case idempotencyKeyReused = "IDEMPOTENCY_KEY_REUSED"
     case rateLimited = "RATE_LIMITED"
@@ -29,6 +31,7 @@ public enum APIErrorCode: String, Codable, Sendable, CaseIterable {
         case .methodNotAllowed: .methodNotAllowed
         case .tooManyInflight, .invalidState: .conflict
         case .payloadTooLarge: .payloadTooLarge
+        case .requestTimeout: .requestTimeout
         case .unsupportedMediaType: .unsupportedMediaType
         case .idempotencyKeyReused: .unprocessableEntity
         case .rateLimited: .tooManyRequests

@@ -10,6 +10,10 @@ struct ErrorEnvelopeMiddleware: AsyncMiddleware {
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
         do {
             return try await next.respond(to: request)
+        } catch let error where ClientAbort.isConnectionFailure(error) {
+            // Nobody is left to answer: a low line, and a 499 that no one reads.
+            request.logger.debug("client closed the connection mid-request", metadata: ["error": "\(error)"])
+            return Response(status: ClientAbort.status)
         } catch {
             let apiError = map(error, for: request)
             if apiError.code == .internalError {
@@ -19,8 +23,8 @@ struct ErrorEnvelopeMiddleware: AsyncMiddleware {
             }
             var headers = HTTPHeaders()
             for (name, value) in apiError.headers { headers.replaceOrAdd(name: name, value: value) }
-            // A refused body may not have been read to its end: the connection cannot be reused.
-            if apiError.code == .payloadTooLarge { headers.replaceOrAdd(name: .connection, value: "close") }
+            // No `Connection` header of ours: Vapor sets exactly one from the request, and after
+            // an early answer it skips the unread rest of the body, so the connection stays usable.
             return try JSONCoding.response(ErrorEnvelope(apiError), status: apiError.code.status, headers: headers)
         }
     }

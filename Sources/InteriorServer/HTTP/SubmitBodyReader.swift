@@ -1,4 +1,5 @@
 import Foundation
+import InteriorCore
 import MultipartKit
 import NIOCore
 import Vapor
@@ -13,18 +14,18 @@ struct SubmitForm: Sendable, Equatable {
 /// Reads a submit body — multipart/form-data or JSON — without holding more than the
 /// limits allow: the body is streamed, each file is capped at the upload limit and the whole
 /// body at what the fields can need, and going over either stops reading at once with 413.
+/// The bytes held count against the body budget (429/503 beyond it), and a body that stalls
+/// for `timeouts.requestBodyIdle` is 408.
 enum SubmitBodyReader {
     static let textFields: Set = ["mode", "prompt", "roomType", "style", "aspectRatio", "quality", "variants", "idempotencyKey"]
     static let fileFields: Set = ["input1", "input2"]
     static let urlFields: Set = ["input1Url", "input2Url"]
-    /// Room for the text fields and multipart framing besides the files.
-    static let overhead = 64 * 1024
     static let maxTextField = 16 * 1024
     static let maxJSONBody = 64 * 1024
     /// How much of a refused body is read and dropped before the connection is closed instead.
     static let maxDiscardedBytes = 32 * 1024 * 1024
 
-    static func read(_ request: Request, maxFileBytes: Int) async throws -> SubmitForm {
+    static func read(_ request: Request, limits: Limits, idle: Duration, claim: BodyClaim) async throws -> SubmitForm {
         guard let contentType = request.headers.contentType else {
             throw APIError(.unsupportedMediaType, "Send the request as multipart/form-data or application/json.")
         }
@@ -32,57 +33,116 @@ enum SubmitBodyReader {
             guard let boundary = contentType.parameters["boundary"], !boundary.isEmpty, boundary.count <= 200 else {
                 throw APIError.validation(field: "body", "The multipart body has no boundary.")
             }
-            return try await readMultipart(request, boundary: boundary, maxFileBytes: maxFileBytes)
+            return try await readMultipart(request, boundary: boundary, limits: limits, idle: idle, claim: claim)
         }
         if contentType.type == "application", contentType.subType == "json" {
-            return try await readJSON(request)
+            return try await readJSON(request, idle: idle, claim: claim)
         }
         throw APIError(.unsupportedMediaType, "Send the request as multipart/form-data or application/json.")
     }
 
     // MARK: Multipart
 
-    private static func readMultipart(_ request: Request, boundary: String, maxFileBytes: Int) async throws -> SubmitForm {
-        let maxBody = maxFileBytes * fileFields.count + overhead
+    private static func readMultipart(_ request: Request, boundary: String, limits: Limits, idle: Duration,
+                                      claim: BodyClaim) async throws -> SubmitForm {
+        let maxBody = limits.maxSubmitBodyBytes
         let declaredLength = request.headers.first(name: .contentLength).flatMap(Int.init)
-        if let declaredLength, declaredLength > maxBody + maxDiscardedBytes { throw tooLarge(maxFileBytes) }
-        let collector = MultipartCollector(maxFileBytes: maxFileBytes)
-        let parser = MultipartParser(boundary: boundary)
-        parser.onHeader = { name, value in collector.header(name: name, value: value) }
-        parser.onBody = { buffer in collector.body(&buffer) }
-        parser.onPartComplete = { collector.partComplete() }
+        if let declaredLength, declaredLength > maxBody + maxDiscardedBytes { throw bodyTooLarge(limits) }
+        // What the body says it carries is claimed before a byte is read.
+        try claim.grow(to: min(declaredLength ?? 0, maxBody))
+        let reading = MultipartReading(boundary: boundary, limits: limits, claim: claim,
+                                       refusal: (declaredLength ?? 0) > maxBody ? bodyTooLarge(limits) : nil)
+        try await BodyStream.forEach(request, idle: idle) { reading.consume($0) }
+        return try reading.finish()
+    }
 
-        // Once the body is refused nothing more is kept, but the rest is read and dropped (up
-        // to a bound) so the client, still sending, gets to read the answer.
+    /// The whole body is over what a submit can need.
+    static func bodyTooLarge(_ limits: Limits) -> APIError {
+        let megabytes = { (bytes: Int) in String(format: "%g", (Double(bytes) / 1_048_576 * 10).rounded() / 10) }
+        return APIError(.payloadTooLarge,
+                        "The request body is too large: a submit carries at most \(megabytes(limits.maxSubmitBodyBytes)) MB "
+                            + "(two images of at most \(megabytes(limits.maxUploadBytes)) MB each and the text fields).")
+    }
+
+    static func imageTooLarge(_ maxFileBytes: Int) -> APIError {
+        APIError(.payloadTooLarge, "Each image may be at most \(maxFileBytes / (1024 * 1024)) MB.")
+    }
+
+    /// The state of one multipart body being read: the parser, the parts so far and why it is
+    /// refused, if it is. Used from one request's body loop at a time.
+    private final class MultipartReading: @unchecked Sendable {
+        let boundary: String
+        let limits: Limits
+        let claim: BodyClaim
+        let parser: MultipartParser
+        let collector: MultipartCollector
         var received = 0
-        var refusal: APIError? = (declaredLength ?? 0) > maxBody ? tooLarge(maxFileBytes) : nil
-        for try await chunk in request.body {
+        var refusal: APIError?
+
+        init(boundary: String, limits: Limits, claim: BodyClaim, refusal: APIError?) {
+            self.boundary = boundary
+            self.limits = limits
+            self.claim = claim
+            self.refusal = refusal
+            let parser = MultipartParser(boundary: boundary)
+            let collector = MultipartCollector(maxFileBytes: limits.maxUploadBytes)
+            parser.onHeader = { name, value in collector.header(name: name, value: value) }
+            parser.onBody = { buffer in collector.body(&buffer) }
+            parser.onPartComplete = { collector.partComplete() }
+            self.parser = parser
+            self.collector = collector
+        }
+
+        /// Takes one chunk; false when the rest of the body is not worth reading. Once the
+        /// body is refused nothing more is kept, but the rest is read and dropped (up to a
+        /// bound) so the client, still sending, gets to read the answer.
+        func consume(_ chunk: ByteBuffer) -> Bool {
             received += chunk.readableBytes
-            if refusal != nil {
-                if received > maxBody + maxDiscardedBytes { break }
-                continue
-            }
+            let maxBody = limits.maxSubmitBodyBytes
+            if refusal != nil { return received <= maxBody + maxDiscardedBytes }
             if received > maxBody {
-                refusal = tooLarge(maxFileBytes)
-                continue
+                refusal = bodyTooLarge(limits)
+                return true
             }
             do {
+                // A chunked body has declared nothing: it claims as it arrives, a MiB at a time.
+                if received > claim.bytes { try claim.grow(to: min(maxBody, received + 1_048_576)) }
                 try parser.execute(chunk)
+            } catch let error as APIError {
+                refusal = error
             } catch {
                 refusal = APIError.validation(field: "body", "The multipart body is malformed.")
             }
             if refusal == nil, let failure = collector.failure { refusal = failure }
+            return true
         }
-        if let refusal { throw refusal }
-        if let failure = collector.failure { throw failure }
-        guard collector.completedParts > 0 else {
-            throw APIError.validation(field: "body", "The multipart body is empty or malformed.")
-        }
-        return collector.form
-    }
 
-    private static func tooLarge(_ maxFileBytes: Int) -> APIError {
-        APIError(.payloadTooLarge, "Each image may be at most \(maxFileBytes / (1024 * 1024)) MB.")
+        func finish() throws -> SubmitForm {
+            if let refusal { throw refusal }
+            if let failure = collector.failure { throw failure }
+            guard collector.completedParts > 0 else {
+                throw APIError.validation(field: "body", "The multipart body is empty or malformed.")
+            }
+            guard isTerminated else {
+                throw APIError.validation(field: "body", "The multipart body ended before its closing boundary (--\(boundary)--); it was cut short.")
+            }
+            return collector.form
+        }
+
+        /// Whether the body's closing delimiter was read. The parser does not say, so it is
+        /// asked: after the closing delimiter it is in the epilogue and ignores one more; anywhere
+        /// else (inside a part, or between parts) one more completes or fails a part.
+        private var isTerminated: Bool {
+            let events = collector.events
+            collector.probing = true
+            defer { collector.probing = false }
+            do {
+                try parser.execute("\r\n--\(boundary)--\r\n")
+            } catch {
+                return false
+            }
+            return collector.events == events
+        }
     }
 
     /// Accumulates parts as the parser reports them. Used from one request's body loop only.
@@ -91,6 +151,10 @@ enum SubmitBodyReader {
         var form = SubmitForm()
         var failure: APIError?
         var completedParts = 0
+        /// Every callback of the parser, and whether they are only being counted (see
+        /// `isTerminated`).
+        var events = 0
+        var probing = false
 
         private var name: String?
         private var isFile = false
@@ -100,14 +164,16 @@ enum SubmitBodyReader {
         init(maxFileBytes: Int) { self.maxFileBytes = maxFileBytes }
 
         func header(name header: String, value: String) {
-            guard header.lowercased() == "content-disposition" else { return }
+            events += 1
+            guard !probing, header.lowercased() == "content-disposition" else { return }
             let parameters = Self.parameters(of: value)
             name = parameters["name"]
             isFile = parameters["filename"] != nil
         }
 
         func body(_ chunk: inout ByteBuffer) {
-            guard failure == nil, !discarding else { return }
+            events += 1
+            guard !probing, failure == nil, !discarding else { return }
             guard let name, textFields.contains(name) || fileFields.contains(name) else {
                 // Parts we do not know are skipped; the body limit still bounds them.
                 discarding = true
@@ -116,14 +182,16 @@ enum SubmitBodyReader {
             let limit = fileFields.contains(name) ? maxFileBytes : maxTextField
             if buffer.count + chunk.readableBytes > limit {
                 failure = fileFields.contains(name)
-                    ? SubmitBodyReader.tooLarge(maxFileBytes)
-                    : APIError.validation(field: name, "\(name) is too long.")
+                    ? SubmitBodyReader.imageTooLarge(maxFileBytes)
+                    : APIError.validation(field: name, "\(name) is too long: a text field carries at most \(maxTextField / 1024) KB.")
                 return
             }
             buffer.append(contentsOf: chunk.readableBytesView)
         }
 
         func partComplete() {
+            events += 1
+            guard !probing else { return }
             defer {
                 name = nil
                 isFile = false
@@ -169,15 +237,23 @@ enum SubmitBodyReader {
             let container = try decoder.container(keyedBy: AnyKey.self)
             var fields: [String: String] = [:]
             for key in container.allKeys where SubmitBodyReader.textFields.contains(key.stringValue) || SubmitBodyReader.urlFields.contains(key.stringValue) {
-                // Numbers are accepted where the form has text (variants: 2 or "2").
+                let name = key.stringValue
+                // Numbers are accepted where the form has text (variants: 2 or "2"); any other
+                // number or a boolean is passed on as written, for the field's own rule to refuse.
                 if let text = try? container.decode(String.self, forKey: key) {
-                    fields[key.stringValue] = text
+                    fields[name] = text
                 } else if let number = try? container.decode(Int.self, forKey: key) {
-                    fields[key.stringValue] = String(number)
+                    fields[name] = String(number)
+                } else if let number = try? container.decode(Double.self, forKey: key) {
+                    fields[name] = String(number)
+                } else if let flag = try? container.decode(Bool.self, forKey: key) {
+                    fields[name] = String(flag)
                 } else if try container.decodeNil(forKey: key) {
                     continue
+                } else if name == "variants" {
+                    throw APIError.validation(field: name, "variants must be a whole number.")
                 } else {
-                    throw APIError.validation(field: key.stringValue, "\(key.stringValue) must be a string.")
+                    throw APIError.validation(field: name, "\(name) must be a string.")
                 }
             }
             self.fields = fields
@@ -191,29 +267,36 @@ enum SubmitBodyReader {
         }
     }
 
-    private static func readJSON(_ request: Request) async throws -> SubmitForm {
-        if let length = request.headers.first(name: .contentLength).flatMap(Int.init), length > maxJSONBody + maxDiscardedBytes {
-            throw APIError(.payloadTooLarge, "The request body is too large.")
+    private static func readJSON(_ request: Request, idle: Duration, claim: BodyClaim) async throws -> SubmitForm {
+        let declared = request.headers.first(name: .contentLength).flatMap(Int.init)
+        if let declared, declared > maxJSONBody + maxDiscardedBytes {
+            throw APIError(.payloadTooLarge, "The request body is too large: a JSON submit carries at most \(maxJSONBody / 1024) KB.")
         }
-        var body = ByteBuffer()
-        var received = 0
-        for try await chunk in request.body {
-            received += chunk.readableBytes
-            if received > maxJSONBody {
-                if received > maxJSONBody + maxDiscardedBytes { break }
-                continue
-            }
-            var chunk = chunk
-            body.writeBuffer(&chunk)
+        try claim.grow(to: maxJSONBody)
+        let reading = JSONReading()
+        try await BodyStream.forEach(request, idle: idle) { reading.consume($0) }
+        if reading.received > maxJSONBody {
+            throw APIError(.payloadTooLarge, "The request body is too large: a JSON submit carries at most \(maxJSONBody / 1024) KB.")
         }
-        if received > maxJSONBody {
-            throw APIError(.payloadTooLarge, "The request body is too large.")
-        }
-        let data = Data(buffer: body)
+        let data = Data(buffer: reading.body)
         guard (try? JSONSerialization.jsonObject(with: data)) is [String: Any] else {
             throw APIError.validation(field: "body", "The request body must be a JSON object.")
         }
         let decoded = try JSONDecoder().decode(JSONSubmit.self, from: data)
         return SubmitForm(fields: decoded.fields, files: [:])
+    }
+
+    /// A JSON body being read: kept up to its limit, the rest dropped up to a bound.
+    private final class JSONReading: @unchecked Sendable {
+        var body = ByteBuffer()
+        var received = 0
+
+        func consume(_ chunk: ByteBuffer) -> Bool {
+            received += chunk.readableBytes
+            if received > maxJSONBody { return received <= maxJSONBody + maxDiscardedBytes }
+            var chunk = chunk
+            body.writeBuffer(&chunk)
+            return true
+        }
     }
 }

@@ -155,7 +155,7 @@ enum OpenAPIDocument {
         "operationId": "submitGeneration",
         "tags": ["Generations"],
         "summary": "Submit a generation",
-        "description": "Validates and moderates, then (in one transaction) creates the job and debits one generation; stores the images privately and starts a Replicate prediction. Answers at once with the job summary; poll `GET /api/v1/generations/{id}` for the result. One job per user can be in flight. The body is read as it streams: a file over the limit stops reading at once with 413.",
+        "description": "Validates and moderates, then (in one transaction) creates the job and debits one generation; stores the images privately and starts a Replicate prediction. Answers at once with the job summary; poll `GET /api/v1/generations/{id}` for the result. One job per user can be in flight: with one in flight, or no generations left, the answer (409, 402) comes before any image is read. The body is read as it streams: a file over the limit stops reading at once with 413; a body that stops arriving for `timeouts.requestBodyIdle` seconds (30 by default) is 408; the bytes of submit bodies held at once are bounded per user (429 beyond `limits.maxBodyBytesInFlightPerUser`) and in all (503 beyond `limits.maxBodyBytesInFlight`), both with `Retry-After`.\n\nThe served document states this instance's choices in the submit schemas: its modes, presets, ratios and tiers, and per mode the images it needs and refuses.",
         "parameters": [
           {"$ref": "#/components/parameters/X-Request-Id"},
           {"$ref": "#/components/parameters/Idempotency-Key"}
@@ -229,6 +229,33 @@ enum OpenAPIDocument {
                 "schema": {
                   "$ref": "#/components/schemas/ErrorEnvelope",
                   "properties": {"error": {"properties": {"code": {"enum": ["TOO_MANY_INFLIGHT"]}}}}
+                }
+              }
+            }
+          },
+          "408": {
+            "description": "REQUEST_TIMEOUT: the body stopped arriving for `timeouts.requestBodyIdle` seconds. Nothing is created.",
+            "headers": {"X-Request-Id": {"$ref": "#/components/headers/X-Request-Id"}},
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ErrorEnvelope",
+                  "properties": {"error": {"properties": {"code": {"enum": ["REQUEST_TIMEOUT"]}}}}
+                }
+              }
+            }
+          },
+          "503": {
+            "description": "SERVICE_UNAVAILABLE: the instance holds as many submit bodies as it may (`limits.maxBodyBytesInFlight`); wait `Retry-After` seconds. Nothing is created.",
+            "headers": {
+              "X-Request-Id": {"$ref": "#/components/headers/X-Request-Id"},
+              "Retry-After": {"description": "Seconds to wait before trying again.", "schema": {"type": "string", "pattern": "^[0-9]+$"}}
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ErrorEnvelope",
+                  "properties": {"error": {"properties": {"code": {"enum": ["SERVICE_UNAVAILABLE"]}}}}
                 }
               }
             }
@@ -932,7 +959,7 @@ enum OpenAPIDocument {
     "schemas": {
       "ErrorCode": {
         "type": "string",
-        "description": "Every error code of the API. Each has one HTTP status: VALIDATION_ERROR 400, UNAUTHORIZED 401, LIMIT_EXCEEDED 402, FORBIDDEN 403, NOT_FOUND 404, METHOD_NOT_ALLOWED 405, TOO_MANY_INFLIGHT 409, INVALID_STATE 409, PAYLOAD_TOO_LARGE 413, UNSUPPORTED_MEDIA_TYPE 415, IDEMPOTENCY_KEY_REUSED 422, RATE_LIMITED 429, INTERNAL_ERROR 500, UPSTREAM_ERROR 502, SERVICE_UNAVAILABLE 503.",
+        "description": "Every error code of the API. Each has one HTTP status: VALIDATION_ERROR 400, UNAUTHORIZED 401, LIMIT_EXCEEDED 402, FORBIDDEN 403, NOT_FOUND 404, METHOD_NOT_ALLOWED 405, TOO_MANY_INFLIGHT 409, INVALID_STATE 409, PAYLOAD_TOO_LARGE 413, REQUEST_TIMEOUT 408, UNSUPPORTED_MEDIA_TYPE 415, IDEMPOTENCY_KEY_REUSED 422, RATE_LIMITED 429, INTERNAL_ERROR 500, UPSTREAM_ERROR 502, SERVICE_UNAVAILABLE 503.",
         "enum": [
           "VALIDATION_ERROR",
           "UNAUTHORIZED",
@@ -943,6 +970,7 @@ enum OpenAPIDocument {
           "TOO_MANY_INFLIGHT",
           "INVALID_STATE",
           "PAYLOAD_TOO_LARGE",
+          "REQUEST_TIMEOUT",
           "UNSUPPORTED_MEDIA_TYPE",
           "IDEMPOTENCY_KEY_REUSED",
           "RATE_LIMITED",
@@ -1003,7 +1031,7 @@ enum OpenAPIDocument {
       "Health": {
         "type": "object",
         "description": "This instance can reach its database and storage. An instance that cannot answers 503 SERVICE_UNAVAILABLE instead, so a 200 always says ok.",
-        "required": ["status", "db", "storage", "storageBackend", "replicate", "imaging", "storageAccess"],
+        "required": ["status", "db", "storage", "storageBackend", "replicate", "imaging", "storageAccess", "webPage"],
         "properties": {
           "status": {"type": "string", "enum": ["ok"]},
           "db": {"type": "string", "enum": ["ok"]},
@@ -1035,6 +1063,11 @@ enum OpenAPIDocument {
               "privateRead": {"type": "string", "enum": ["ok", "exposed", "error", "pending"], "description": "exposed: the private bucket serves uploads to anyone."},
               "checkedAt": {"type": "string", "format": "date-time", "description": "When the reported check finished; absent while pending."}
             }
+          },
+          "webPage": {
+            "type": "string",
+            "enum": ["served", "missing"],
+            "description": "Whether this instance serves the try-it page at /: missing when its files (WEB_ROOT, or Public/ beside the executable) are not there. The API works either way."
           }
         }
       },
@@ -1206,7 +1239,7 @@ enum OpenAPIDocument {
       "DevTokenRequest": {
         "type": "object",
         "description": "Optional: `{}` or no body signs in as the fixed demo user.",
-        "properties": {"userId": {"type": "string", "format": "uuid", "description": "The user to mint a token for."}}
+        "properties": {"userId": {"type": ["string", "null"], "format": "uuid", "description": "The user to mint a token for; null or absent: the demo user; any other string than a UUID (the empty string too) is a 400."}}
       },
       "DevToken": {
         "type": "object",
@@ -1282,8 +1315,8 @@ enum OpenAPIDocument {
         "properties": {
           "code": {
             "type": "string",
-            "description": "UPSTREAM_ERROR (Replicate refused to start it), INTERNAL_ERROR (the inputs could not be stored), GENERATION_FAILED (the model failed), NO_OUTPUT (no usable images came back), TIMEOUT (stopped after the stuck cutoff), CANCELED.",
-            "examples": ["UPSTREAM_ERROR", "INTERNAL_ERROR", "GENERATION_FAILED", "NO_OUTPUT", "TIMEOUT", "CANCELED"]
+            "description": "UPSTREAM_ERROR (Replicate refused to start it), INTERNAL_ERROR (the inputs could not be stored), GENERATION_FAILED (the model failed), NO_OUTPUT (no usable images came back), PREDICTION_LOST (Replicate no longer knew the prediction), TIMEOUT (stopped after the stuck cutoff), CANCELED.",
+            "examples": ["UPSTREAM_ERROR", "INTERNAL_ERROR", "GENERATION_FAILED", "NO_OUTPUT", "PREDICTION_LOST", "TIMEOUT", "CANCELED"]
           },
           "message": {
             "type": "string",
@@ -1412,8 +1445,10 @@ enum OpenAPIDocument {
             "description": "The same as the Idempotency-Key header (send either, or both equal)."
           },
           "variants": {
-            "type": ["integer", "string"],
-            "description": "1 to the model's maximum (at most `limits.maxVariants`), as a number or text. Default from config."
+            "type": "integer",
+            "minimum": 1,
+            "maximum": 10,
+            "description": "1 to `limits.maxVariants`. Default from config. (A whole number written as text is read too.)"
           },
           "input1Url": {
             "type": "string",
@@ -1564,7 +1599,7 @@ enum OpenAPIDocument {
         "name": "cursor",
         "in": "query",
         "required": false,
-        "description": "The `nextCursor` of the previous page (opaque). Empty means the first page; one this service did not give out is a 400.",
+        "description": "The `nextCursor` of the previous page (opaque; do not build one). Empty means the first page; anything that is not a cursor is a 400 (the served document states the shape as a pattern).",
         "schema": {"type": "string"}
       },
       "GenerationsLimit": {
@@ -1643,7 +1678,7 @@ enum OpenAPIDocument {
     },
     "responses": {
       "RateLimited": {
-        "description": "RATE_LIMITED: more requests than the user's rate (`limits.requestsPerMinute`, bursts up to the same number). Wait `Retry-After` seconds.",
+        "description": "RATE_LIMITED: more requests than the user's rate (`limits.requestsPerMinute`, bursts up to the same number), or, for a submit, more of the user's bodies arriving at once than `limits.maxBodyBytesInFlightPerUser`. Wait `Retry-After` seconds.",
         "headers": {
           "X-Request-Id": {"$ref": "#/components/headers/X-Request-Id"},
           "Retry-After": {"description": "Seconds until a request is admitted again.", "schema": {"type": "string", "pattern": "^[0-9]+$"}}

@@ -69,6 +69,20 @@ struct InboxRepository {
             """).all(decoding: InboxEvent.self, keyDecodingStrategy: .convertFromSnakeCase)
     }
 
+    /// Extends the claim that made attempt number `attempt` to `until`, while its worker is
+    /// still at it. False when the claim was lost (it expired and another worker took it).
+    func renew(_ id: String, attempt: Int, until: Date) async throws -> Bool {
+        let rows = try await sql.update("webhook_events")
+            .set("locked_until", to: SQLBind(until))
+            .where("webhook_id", .equal, SQLBind(id))
+            .where("state", .equal, SQLBind(EventState.pending.rawValue))
+            .where("attempts", .equal, SQLBind(attempt))
+            .where("locked_until", .isNot, SQLLiteral.null)
+            .returning("webhook_id")
+            .all()
+        return !rows.isEmpty
+    }
+
     func markDone(_ id: String, now: Date) async throws {
         try await sql.update("webhook_events")
             .set("state", to: SQLBind(EventState.done.rawValue))
@@ -98,21 +112,22 @@ struct InboxRepository {
         return !rows.isEmpty
     }
 
-    /// Gives a dead event a fresh set of attempts (claimed until `lockedUntil` when given) —
-    /// for news learnt again after its retries ran out, e.g. a storage outage that outlasted
-    /// them. Only a dead event changes, so a live one is never taken from its worker.
-    /// - Returns: the re-armed event, or nil when it was not dead.
+    /// Takes up news learnt again: a dead event gets a fresh set of attempts (its retries ran
+    /// out, e.g. a storage outage that outlasted them), and a pending one no worker holds is due
+    /// now instead of at its backoff. With `lockedUntil` the caller claims it (counting the
+    /// attempt); a live claim is never taken from its worker.
+    /// - Returns: the event as taken up, or nil when another worker holds it (or it is done).
     func rearm(_ id: String, now: Date, lockedUntil: Date?) async throws -> InboxEvent? {
-        try await sql.update("webhook_events")
-            .set("state", to: SQLBind(EventState.pending.rawValue))
-            .set("attempts", to: SQLBind(lockedUntil == nil ? 0 : 1))
-            .set("next_attempt_at", to: SQLBind(now))
-            .set("locked_until", to: lockedUntil.map { SQLBind($0) as any SQLExpression } ?? SQLLiteral.null)
-            .set("processed_at", to: SQLLiteral.null)
-            .where("webhook_id", .equal, SQLBind(id))
-            .where("state", .equal, SQLBind(EventState.dead.rawValue))
-            .returning(SQLLiteral.all)
-            .first(decoding: InboxEvent.self, keyDecodingStrategy: .convertFromSnakeCase)
+        let claim = lockedUntil == nil ? 0 : 1
+        return try await sql.raw("""
+            UPDATE webhook_events SET
+                attempts = CASE WHEN state = 'dead' THEN \(bind: claim) ELSE attempts + \(bind: claim) END,
+                state = 'pending', next_attempt_at = \(bind: now), processed_at = NULL,
+                locked_until = \(lockedUntil.map { SQLBind($0) as any SQLExpression } ?? SQLLiteral.null)
+            WHERE webhook_id = \(bind: id)
+              AND (state = 'dead' OR (state = 'pending' AND (locked_until IS NULL OR locked_until <= \(bind: now))))
+            RETURNING *
+            """).first(decoding: InboxEvent.self, keyDecodingStrategy: .convertFromSnakeCase)
     }
 
     func find(_ id: String) async throws -> InboxEvent? {

@@ -227,6 +227,25 @@ struct JobRepository {
         return PageCursor.page(rows, limit: limit) { PageCursor(createdAt: $0.createdAt, id: $0.id) }
     }
 
+    /// Takes up to `limit` in-flight jobs not updated since `date` for this sweep, oldest first,
+    /// skipping any another sweep took in the last `gap` seconds. The mark (`swept_at`) is the
+    /// claim, and on PostgreSQL `FOR UPDATE SKIP LOCKED` keeps two instances claiming at the same
+    /// moment from taking the same jobs; SQLite has one writer, which does the same.
+    func claimForSweep(updatedBefore date: Date, now: Date, gap: TimeInterval, limit: Int) async throws -> [JobRow] {
+        let skipLocked: SQLQueryString = sql.dialect.name == "postgresql" ? "FOR UPDATE SKIP LOCKED" : ""
+        return try await sql.raw("""
+            UPDATE generation_jobs SET swept_at = \(bind: now)
+            WHERE id IN (
+                SELECT id FROM generation_jobs
+                WHERE status IN ('starting', 'processing') AND updated_at < \(bind: date)
+                  AND (swept_at IS NULL OR swept_at <= \(bind: now.addingTimeInterval(-gap)))
+                ORDER BY updated_at
+                LIMIT \(bind: limit)
+                \(skipLocked))
+            RETURNING *
+            """).all(decoding: JobRow.self, keyDecodingStrategy: .convertFromSnakeCase)
+    }
+
     /// In-flight jobs not updated since `date` (the reconciler polls them), oldest first.
     func inFlight(updatedBefore date: Date, limit: Int) async throws -> [JobRow] {
         try await sql.select().column(SQLLiteral.all).from("generation_jobs")
@@ -235,6 +254,16 @@ struct JobRepository {
             .orderBy("updated_at")
             .limit(limit)
             .all(decoding: JobRow.self, keyDecodingStrategy: .convertFromSnakeCase)
+    }
+
+    /// Whether the owner has a job in flight: a cheap early answer for submit, before any
+    /// image is read. The insert's unique index stays the rule that decides.
+    func hasJobInFlight(owner: UUID) async throws -> Bool {
+        try await sql.select().column("id").from("generation_jobs")
+            .where("owner_id", .equal, SQLBind(owner))
+            .where(SQLColumn("status"), .in, SQLGroupExpression(SQLList(Self.inFlight)))
+            .limit(1)
+            .first() != nil
     }
 
     /// How many jobs are in flight (the in-flight gauge).

@@ -33,6 +33,8 @@ struct PredictionRow: Codable, Sendable, Equatable {
     var createdAt: Date
     var updatedAt: Date
     var completedAt: Date?
+    /// Polls in a row that Replicate answered 404 for it (M007).
+    var notFoundPolls: Int = 0
 
     /// Starting or processing at Replicate.
     var isRunning: Bool { status.isInFlight }
@@ -89,7 +91,21 @@ struct PredictionRepository {
                 .where(SQLRaw("EXISTS (SELECT 1 FROM generation_jobs j WHERE j.id = generation_predictions.job_id AND j.status IN ('starting', 'processing'))"))
                 .returning("id")
                 .all()
-            guard !attached.isEmpty else { return false }
+            guard !attached.isEmpty else {
+                // The job ended meanwhile: the row still learns its prediction, as canceled, so
+                // the prediction's own news finds it (and changes nothing).
+                try await sql.update("generation_predictions")
+                    .set("prediction_id", to: SQLBind(predictionId))
+                    .set("status", to: SQLBind(JobStatus.canceled.rawValue))
+                    .set("error_code", to: SQLBind("CANCELED"))
+                    .set("error", to: SQLBind("This generation was canceled. You have not been charged."))
+                    .set("completed_at", to: SQLBind(now))
+                    .set("updated_at", to: SQLBind(now))
+                    .where("id", .equal, SQLBind(row.id))
+                    .where("prediction_id", .is, SQLLiteral.null)
+                    .run()
+                return false
+            }
             // The first prediction's id is the job's; until it is attached, any other's stands in.
             let jobPrediction: any SQLExpression = row.idx == 0
                 ? SQLBind(predictionId) : SQLFunction("COALESCE", args: SQLColumn("prediction_id"), SQLBind(predictionId))

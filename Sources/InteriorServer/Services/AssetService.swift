@@ -91,6 +91,11 @@ struct AssetService: Sendable {
         try await delete(paths: outputs.flatMap { [$0.imagePath, $0.thumbPath] })
     }
 
+    /// Removes whatever a prediction stored under its slots (nothing there is fine).
+    func delete(render: UUID, slots: Range<Int>) async throws {
+        try await delete(paths: slots.flatMap { [StoragePaths.output(render: render, index: $0), StoragePaths.thumbnail(render: render, index: $0)] })
+    }
+
     private func delete(paths: [String]) async throws {
         for path in paths { try await store.delete(bucket: bucket, path: path) }
     }

@@ -30,18 +30,15 @@ struct GenerationService: Sendable {
 
     func submit(user: AuthenticatedUser, form: SubmitForm, idempotencyKeyHeader: String?) async throws -> SubmitOutcome {
         let started = ContinuousClock.now
-        // 1. Validate and moderate; read and check the images (no lock is taken for bad input).
+        // 1. Validate and moderate the fields (no lock is taken for bad input).
         let request = try validate(form, idempotencyKeyHeader: idempotencyKeyHeader)
-        let inputs = try await context.inputs.resolve(form, owner: user.id)
-        let fingerprint = Self.fingerprint(request, inputs: inputs)
 
         // 2. Idempotency: the same key returns the original job, never a second charge.
-        if let key = request.idempotencyKey, let existing = try await jobs.find(owner: user.id, idempotencyKey: key) {
-            return try replay(existing, fingerprint: fingerprint)
-        }
+        if let replayed = try await replayOfKnownKey(request, form: form, user: user) { return replayed }
 
-        // 3. Quota. One job can be in flight per owner, so this check cannot be raced by
-        //    the same owner: a concurrent submit fails at the insert below.
+        // 3. No generations left or a job in flight: refused before any image is decoded.
+        //    One job can be in flight per owner, so the quota check cannot be raced by the same
+        //    owner: a concurrent submit fails at the insert below.
         let usage = try await UsageService(sql: sql, runtime: settings.runtime, owner: user.id, now: context.dependencies.now).summary()
         guard usage.canSubmit else {
             let plan = settings.runtime.plan(id: usage.planId)
@@ -50,7 +47,18 @@ struct GenerationService: Sendable {
                            details: ["planId": plan.id, "periodEnd": ISO8601DateFormatter().string(from: usage.period.end)])
         }
 
-        // 4. The job, its planned predictions and its debit, in one transaction; the insert is
+        // The in-flight answer here is only early; the insert below decides. The job in flight
+        // may be this key's, committed by a concurrent request since step 2 looked.
+        if try await jobs.hasJobInFlight(owner: user.id) {
+            if let replayed = try await replayOfKnownKey(request, form: form, user: user) { return replayed }
+            throw APIError(.tooManyInflight, "Please wait until this generation is complete.")
+        }
+
+        // 4. Read and check the images.
+        let inputs = try await context.inputs.resolve(form, owner: user.id)
+        let fingerprint = Self.fingerprint(request, inputs: inputs)
+
+        // 5. The job, its planned predictions and its debit, in one transaction; the insert is
         //    the in-flight lock.
         let jobId = context.dependencies.makeID()
         var uploads: [(path: String, image: EncodedImage)] = []
@@ -78,18 +86,18 @@ struct GenerationService: Sendable {
         switch try await jobs.insertWithDebit(job, predictions: planned, debitId: context.dependencies.makeID()) {
         case .inserted:
             break
-        case .ownerHasJobInFlight:
-            throw APIError(.tooManyInflight, "Please wait until this generation is complete.")
-        case .idempotencyKeyTaken:
-            // A concurrent request with the same key won the insert.
-            guard let key = request.idempotencyKey, let existing = try await jobs.find(owner: user.id, idempotencyKey: key) else {
-                throw APIError(.idempotencyKeyReused, "This idempotency key was already used.")
+        case .ownerHasJobInFlight, .idempotencyKeyTaken:
+            // A concurrent request with the same key won the insert: it is this request's job
+            // (PostgreSQL may report either unique index a losing insert violated, so the key is
+            // looked up whichever it named). Without a key, another job is in flight.
+            if let key = request.idempotencyKey, let existing = try await jobs.find(owner: user.id, idempotencyKey: key) {
+                return try replay(existing, fingerprint: fingerprint)
             }
-            return try replay(existing, fingerprint: fingerprint)
+            throw APIError(.tooManyInflight, "Please wait until this generation is complete.")
         }
         TransitionLog.log(logger, job: job.id, prediction: nil, from: nil, to: .starting, since: createdAt, now: createdAt)
 
-        // 5. Store the uploads privately and sign the URLs Replicate reads them through.
+        // 6. Store the uploads privately and sign the URLs Replicate reads them through.
         let signedURLs: [String]
         do {
             for upload in uploads {
@@ -106,7 +114,7 @@ struct GenerationService: Sendable {
             throw APIError.internalError
         }
 
-        // 6. Create the predictions, side by side; 7. attach each as Replicate answers.
+        // 7. Create the predictions, side by side; 8. attach each as Replicate answers.
         let creates = PredictionCreator(context: context, db: db, logger: logger, now: context.dependencies.now)
         let inputSize = inputs.first?.size
         let created = await creates.createAll(planned, job: job) { row throws(ModelInputError) in
@@ -122,7 +130,7 @@ struct GenerationService: Sendable {
         if created < planned.count { try await context.applier.settle(job: job.id) }
         context.metrics.jobSubmitted(mode: job.mode)
         context.metrics.submitLatency(ContinuousClock.now - started)
-        // 8. What the job is now (a cancel may have won meanwhile).
+        // 9. What the job is now (a cancel may have won meanwhile).
         job = try await jobs.find(id: job.id) ?? job
         return .created(job)
     }
@@ -160,8 +168,19 @@ struct GenerationService: Sendable {
         return .replayed(existing)
     }
 
+    /// The owner's job of this request's idempotency key, replayed, when there is one.
+    private func replayOfKnownKey(_ request: GenerationRequest, form: SubmitForm, user: AuthenticatedUser) async throws -> SubmitOutcome? {
+        guard let key = request.idempotencyKey, let existing = try await jobs.find(owner: user.id, idempotencyKey: key) else { return nil }
+        let inputs = try await context.inputs.resolve(form, owner: user.id)
+        return try replay(existing, fingerprint: Self.fingerprint(request, inputs: inputs))
+    }
+
     private func validate(_ form: SubmitForm, idempotencyKeyHeader: String?) throws -> GenerationRequest {
         let bodyKey = form.fields["idempotencyKey"]
+        // A header that is sent names a key: blank is not "no key" (the document says a UUID).
+        if let idempotencyKeyHeader, idempotencyKeyHeader.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+            throw APIError.validation(field: "idempotencyKey", "The Idempotency-Key header must be a UUID.")
+        }
         if let bodyKey, let idempotencyKeyHeader, bodyKey.lowercased() != idempotencyKeyHeader.lowercased() {
             throw APIError.validation(field: "idempotencyKey", "The Idempotency-Key header and idempotencyKey differ.")
         }
@@ -217,6 +236,7 @@ struct GenerationService: Sendable {
             try await context.inbox.report(prediction, row: row, job: job, source: .poll, downloadsInline: false)
         } catch {
             logger.notice("status poll failed", metadata: ["jobId": "\(job.apiString)", "predictionId": "\(predictionId)", "error": "\(error)"])
+            await context.inbox.pollFailed(error, row: row, job: job)
         }
     }
 

@@ -18,6 +18,8 @@ final class InboxProcessor: Sendable {
 
     let database: @Sendable () -> any Database
     let applier: PredictionApplier
+    /// Cancels a prediction at Replicate that no job owns (best effort).
+    let cancelUnowned: @Sendable (String) async -> Void
     let metrics: InteriorMetrics
     let now: @Sendable () -> Date
     let logger: Logger
@@ -29,11 +31,13 @@ final class InboxProcessor: Sendable {
     private let doorbell = Doorbell()
     private let tasks = NIOLockedValueBox<[Task<Void, Never>]>([])
 
-    init(database: @escaping @Sendable () -> any Database, applier: PredictionApplier, metrics: InteriorMetrics,
-         now: @escaping @Sendable () -> Date, logger: Logger, workers: Int = 2, lease: TimeInterval = 120,
+    init(database: @escaping @Sendable () -> any Database, applier: PredictionApplier,
+         cancelUnowned: @escaping @Sendable (String) async -> Void, metrics: InteriorMetrics,
+         now: @escaping @Sendable () -> Date, logger: Logger, workers: Int = 3, lease: TimeInterval = 15,
          maxAttempts: Int = 8, idleScan: Duration = .seconds(1)) {
         self.database = database
         self.applier = applier
+        self.cancelUnowned = cancelUnowned
         self.metrics = metrics
         self.now = now
         self.logger = logger
@@ -62,9 +66,10 @@ final class InboxProcessor: Sendable {
     /// Records what a poll learnt, as an event like a webhook's, and applies it at once on
     /// the caller's task (claimed by the caller as it is recorded, so no worker races it).
     /// The id derives from the prediction and status, so polls that learn the same thing
-    /// collapse into one event; news already recorded is left to whoever holds it, unless its
-    /// retries ran out — then it is re-armed, so an outage longer than the retries does not
-    /// lose a finished prediction while the job is still in flight.
+    /// collapse into one event; news already recorded is left to a worker that holds it, and
+    /// otherwise taken up now — a retry waiting out its backoff runs at once, and one whose
+    /// retries ran out is re-armed — so an outage longer than the retries, or the stuck cutoff,
+    /// does not lose a finished prediction.
     /// - Returns: how processing ended, or nil when the same news is already being handled.
     @discardableResult
     func recordAndApply(_ prediction: Prediction, job: UUID, source: EventSource) async throws -> Outcome? {
@@ -86,6 +91,7 @@ final class InboxProcessor: Sendable {
     /// storing it takes downloads. The same status again is no news, except a success still
     /// waiting for its images, whose dead event is re-armed.
     func report(_ prediction: Prediction, row: PredictionRow, job: UUID, source: EventSource, downloadsInline: Bool) async throws {
+        if row.notFoundPolls > 0 { try await PredictionRepository(db: database()).resetNotFound(row.id) }
         switch prediction.status {
         case .starting:
             return
@@ -150,9 +156,10 @@ final class InboxProcessor: Sendable {
         }
     }
 
-    /// Claims and processes one batch of due events; returns how many.
+    /// Claims and processes due events, one at a time: a worker claims only what it starts, so
+    /// no claim waits in a batch while its lease runs out. Returns how many it processed.
     @discardableResult
-    func drainOnce(limit: Int = 4) async -> Int {
+    func drainOnce(limit: Int = 1) async -> Int {
         let claimed: [InboxEvent]
         do {
             claimed = try await inbox.claim(now: now(), lease: lease, limit: limit)
@@ -167,15 +174,40 @@ final class InboxProcessor: Sendable {
     @discardableResult
     private func handle(_ event: InboxEvent) async -> Outcome {
         let started = ContinuousClock.now
-        let outcome: Outcome
-        do {
-            outcome = try await apply(event)
-        } catch {
-            outcome = await failed(event, error: error)
+        // The claim is kept alive while the work lasts (downloads can outlive a short lease);
+        // a crashed instance stops renewing, and its work is taken up a lease later.
+        // Structured, so a renewal never outlives the work (or the application's database).
+        let outcome: Outcome = await withTaskGroup(of: Outcome?.self) { group in
+            group.addTask { [self] in
+                await keepClaimed(event)
+                return nil
+            }
+            let outcome: Outcome
+            do {
+                outcome = try await apply(event)
+            } catch {
+                outcome = await failed(event, error: error)
+            }
+            group.cancelAll()
+            return outcome
         }
         metrics.inboxOutcome(outcome.rawValue)
         metrics.webhookProcessing(ContinuousClock.now - started)
         return outcome
+    }
+
+    private func keepClaimed(_ event: InboxEvent) async {
+        while !Task.isCancelled {
+            do { try await Task.sleep(for: .seconds(lease / 3)) } catch { return }
+            do {
+                guard try await inbox.renew(event.webhookId, attempt: event.attempts, until: now().addingTimeInterval(lease)) else {
+                    logger.notice("inbox claim lost while working; the newer claim decides", metadata: ["event": "\(event.webhookId)"])
+                    return
+                }
+            } catch {
+                if !Task.isCancelled { logger.warning("could not renew an inbox claim", metadata: ["event": "\(event.webhookId)", "error": "\(error)"]) }
+            }
+        }
     }
 
     private func apply(_ event: InboxEvent) async throws -> Outcome {
@@ -187,6 +219,7 @@ final class InboxProcessor: Sendable {
         let db = database()
         let row = try await PredictionRepository(db: db).find(predictionId: prediction.id)
         guard let jobId = row?.jobId ?? event.jobId, let job = try await JobRepository(db: db).find(id: jobId) else {
+            await stopUnowned(prediction, event: event)
             try await done(event, note: "no job for this prediction")
             return .done
         }
@@ -196,6 +229,7 @@ final class InboxProcessor: Sendable {
             if try await PredictionRepository(db: db).rows(job: job.id).contains(where: { $0.predictionId == nil && $0.isRunning }) {
                 throw PredictionApplier.NotYet(description: "the job's predictions are still being created")
             }
+            await stopUnowned(prediction, event: event)
             try await done(event, note: "the prediction is not this job's")
             return .done
         }
@@ -206,6 +240,15 @@ final class InboxProcessor: Sendable {
         try await applier.apply(prediction, to: job, row: row)
         try await done(event, note: nil)
         return .done
+    }
+
+    /// A signed webhook of a running prediction no job owns — one whose create timed out after
+    /// the request was sent, so the submit never learnt its id — is stopped at Replicate, so it
+    /// does not run (and bill) unowned.
+    private func stopUnowned(_ prediction: Prediction, event: InboxEvent) async {
+        guard event.source == .webhook, !prediction.status.isTerminal else { return }
+        logger.notice("canceling a prediction no job owns", metadata: ["predictionId": "\(prediction.id)", "event": "\(event.webhookId)"])
+        await cancelUnowned(prediction.id)
     }
 
     private func done(_ event: InboxEvent, note: String?) async throws {

@@ -3,10 +3,10 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 
-/// Downloads model outputs, and only model outputs: from the allowed hosts (and their
-/// subdomains), over https (http only outside production, for the emulator), following at
-/// most three redirects each re-checked against the allowlist, at most 25 MB, with retries
-/// and backoff for what may pass (5xx, timeouts, broken connections).
+/// Downloads model outputs, and only model outputs: from the allowed origins (scheme, host
+/// and port — see `OutputOrigin`), following at most three redirects each re-checked against
+/// the allowlist, at most 25 MB, with retries and backoff for what may pass (5xx, timeouts,
+/// broken connections).
 struct OutputDownloader: Sendable {
     enum Failure: Error, Equatable, CustomStringConvertible {
         /// Will not get better by trying again: a host we do not trust, a 4xx, too big.
@@ -22,8 +22,7 @@ struct OutputDownloader: Sendable {
     }
 
     let client: HTTPClient
-    let allowedHosts: [String]
-    let allowHTTP: Bool
+    let allowedOrigins: [OutputOrigin]
     let maxBytes: Int
     let timeout: TimeAmount
     let attempts: Int
@@ -98,16 +97,17 @@ struct OutputDownloader: Sendable {
         throw Failure.permanent("too many redirects")
     }
 
-    /// Only allowed hosts, only http(s) as configured, no credentials in the URL.
+    /// Only allowed origins (scheme, host and port), no credentials in the URL.
     func check(_ url: URL) throws(Failure) {
-        guard let scheme = url.scheme?.lowercased(), scheme == "https" || (allowHTTP && scheme == "http") else {
+        guard let scheme = url.scheme?.lowercased(), scheme == "https" || scheme == "http" else {
             throw .permanent("output URL scheme is not allowed")
         }
         guard url.user == nil, url.password == nil, let host = url.host?.lowercased(), !host.isEmpty else {
             throw .permanent("output URL is not allowed")
         }
-        let allowed = allowedHosts.contains { allowed in host == allowed || host.hasSuffix("." + allowed) }
-        guard allowed else { throw .permanent("output host \(host) is not allowed") }
+        guard allowedOrigins.contains(where: { $0.admits(url) }) else {
+            throw .permanent("output origin \(scheme)://\(host):\(url.port.map(String.init) ?? "default") is not allowed")
+        }
     }
 
     private static func describe(_ error: any Error) -> String {

@@ -77,6 +77,8 @@ struct PredictionApplier: Sendable {
                                              firstSlot: row.firstSlot)
         } catch let .unusable(reason) {
             logger.warning("outputs unusable", metadata: ["jobId": "\(job.id.apiString)", "reason": "\(reason)"])
+            // Outputs of this prediction that did store are nobody's now: none stays reachable.
+            try await assets.delete(render: StoragePaths.renderId(job: job.id), slots: row.firstSlot..<(row.firstSlot + row.outputs))
             try await predictions.markEnded(row.id, status: .failed, code: "NO_OUTPUT",
                                             message: "The generated images could not be retrieved. You have not been charged — please try again.",
                                             now: now())

@@ -9,6 +9,9 @@ import Replicate
 /// are polled and what Replicate says goes through the inbox; jobs in flight past the stuck
 /// cutoff are failed with `TIMEOUT` and refunded (a conditional update, so several instances
 /// sweeping at once end each job once), and their predictions canceled on a best-effort basis.
+/// Instances share the sweep (each job is claimed by one), work on several jobs at once, and
+/// talk to Replicate with the short status-poll timeout, so N stuck jobs behind a slow Replicate
+/// cost a few poll timeouts, not N create deadlines.
 struct Reconciler: Sendable {
     struct Report: Equatable, Sendable {
         var polled = 0
@@ -27,33 +30,63 @@ struct Reconciler: Sendable {
 
     static let timeoutMessage = "This generation took too long and was stopped. You have not been charged — please try again."
 
+    /// How many jobs one sweep works on at once: a slow Replicate costs one poll timeout per
+    /// batch of this many, not per job.
+    static let concurrency = 8
+
     @discardableResult
     func sweep(batch: Int = 100) async throws -> Report {
-        var report = Report()
         let db = database()
-        let jobs = JobRepository(db: db)
-        let predictions = PredictionRepository(db: db)
         let start = now()
-        let stale = try await jobs.inFlight(updatedBefore: start.addingTimeInterval(-timeouts.reconcileAfter), limit: batch)
-        for job in stale {
-            let rows = try await predictions.rows(job: job.id)
-            for row in rows where row.isRunning || row.awaitsStorage {
-                guard row.predictionId != nil else { continue }
+        let claimed = try await JobRepository(db: db).claimForSweep(
+            updatedBefore: start.addingTimeInterval(-timeouts.reconcileAfter), now: start,
+            gap: timeouts.sweeperInterval / 2, limit: batch)
+        var report = await Self.bounded(claimed) { job in await sweep(job) }
+        // Successes whose images could not be stored before the cutoff (a long storage
+        // outage) are still Replicate's for an hour: ask again, which takes the news up now.
+        let pending = try await PredictionRepository(db: db).awaitingStorage(since: start.addingTimeInterval(-3600), limit: batch)
+            .filter { row in !claimed.contains { $0.id == row.jobId } }
+        let more = await Self.bounded(pending) { row -> Report in
+            await reconcile(row, job: row.jobId)
+            return Report(polled: 1)
+        }
+        report.polled += more.polled
+        return report
+    }
+
+    /// One claimed job: its running predictions polled, and stopped when it is past the cutoff.
+    private func sweep(_ job: JobRow) async -> Report {
+        var report = Report()
+        do {
+            let rows = try await PredictionRepository(db: database()).rows(job: job.id)
+            for row in rows where (row.isRunning || row.awaitsStorage) && row.predictionId != nil {
                 report.polled += 1
                 await reconcile(row, job: job.id)
             }
             let stuckBefore = now().addingTimeInterval(-timeouts.stuckCutoff)
-            guard job.createdAt < stuckBefore else { continue }
-            if try await stop(job, stuckBefore: stuckBefore) { report.timedOut += 1 }
-        }
-        // Successes whose images could not be stored before the cutoff (a long storage
-        // outage) are still Replicate's for an hour: ask again, which re-arms a dead event.
-        let pending = try await predictions.awaitingStorage(since: start.addingTimeInterval(-3600), limit: batch)
-        for row in pending where !stale.contains(where: { $0.id == row.jobId }) {
-            report.polled += 1
-            await reconcile(row, job: row.jobId)
+            if job.createdAt < stuckBefore, try await stop(job, stuckBefore: stuckBefore) { report.timedOut += 1 }
+        } catch {
+            logger.warning("reconciler could not sweep a job", metadata: ["jobId": "\(job.id.apiString)", "error": "\(error)"])
         }
         return report
+    }
+
+    /// Runs `work` on every item, at most `concurrency` at once, and adds up the reports.
+    private static func bounded<Item: Sendable>(_ items: [Item], _ work: @escaping @Sendable (Item) async -> Report) async -> Report {
+        await withTaskGroup(of: Report.self) { group in
+            var total = Report()
+            var next = items.makeIterator()
+            for _ in 0..<concurrency {
+                guard let item = next.next() else { break }
+                group.addTask { await work(item) }
+            }
+            for await report in group {
+                total.polled += report.polled
+                total.timedOut += report.timedOut
+                if let item = next.next() { group.addTask { await work(item) } }
+            }
+            return total
+        }
     }
 
     /// Gives up on a job past the stuck cutoff (polled once more above). When some of its
@@ -90,7 +123,7 @@ struct Reconciler: Sendable {
             guard try await predictions.markEnded(row.id, status: .failed, code: "TIMEOUT", message: Self.timeoutMessage, now: now()),
                   let predictionId = row.predictionId else { continue }
             do {
-                _ = try await replicate.client.cancelPrediction(id: predictionId)
+                _ = try await replicate.pollClient.cancelPrediction(id: predictionId)
             } catch {
                 logger.notice("cancel of a timed-out prediction failed", metadata: ["jobId": "\(job.id.apiString)", "error": "\(error)"])
             }
@@ -101,10 +134,11 @@ struct Reconciler: Sendable {
     private func reconcile(_ row: PredictionRow, job: UUID) async {
         guard let predictionId = row.predictionId else { return }
         do {
-            let prediction = try await replicate.client.getPrediction(id: predictionId)
+            let prediction = try await replicate.pollClient.getPrediction(id: predictionId)
             try await inbox.report(prediction, row: row, job: job, source: .reconciler, downloadsInline: true)
         } catch {
             logger.notice("reconciler poll failed", metadata: ["jobId": "\(job.apiString)", "predictionId": "\(predictionId)", "error": "\(error)"])
+            await inbox.pollFailed(error, row: row, job: job)
         }
     }
 

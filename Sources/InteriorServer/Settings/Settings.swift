@@ -1,3 +1,4 @@
+import FluentPostgresDriver
 import Foundation
 import InteriorCore
 import Logging
@@ -38,8 +39,9 @@ public struct Settings: Sendable {
         /// `REPLICATE_MODEL`: the id of `profile`.
         public var model: String
         public var webhookSecret: Secret?
-        /// Hosts outputs may be downloaded from; each also admits its subdomains.
-        public var outputHosts: [String]
+        /// Where outputs may be downloaded from (`REPLICATE_OUTPUT_HOSTS`), by scheme, host and
+        /// port; the emulator's own origin is added when it runs.
+        public var outputOrigins: [OutputOrigin]
         /// The profile `REPLICATE_MODEL` names (built in, or from the runtime config).
         public var profile: ModelProfile = .nanoBanana
         /// The values of the environment variables the profile's secret inputs name
@@ -54,6 +56,9 @@ public struct Settings: Sendable {
     public var port: Int
     public var publicBaseURL: URL
     public var database: DatabaseLocation
+    /// PostgreSQL connections this instance holds at most (`DATABASE_POOL_SIZE`). SQLite keeps
+    /// its own rule: one connection per event loop.
+    public var databasePoolSize: Int = Settings.defaultDatabasePoolSize
     public var storage: StorageLocation
     public var publicBucket: String
     public var privateBucket: String
@@ -70,8 +75,14 @@ public struct Settings: Sendable {
     public var dataDirectory: URL
     public var runtimeConfigPath: String?
     public var runtime: RuntimeConfig
+    /// The try-it page's files (`WEB_ROOT`, else found beside the executable); nil: not served.
+    public var webRoot: URL?
 
     public var isProduction: Bool { deployment == .production }
+
+    /// Small enough that a few instances fit a small Supabase project's direct connections
+    /// (docs/deploy.md has the arithmetic).
+    public static let defaultDatabasePoolSize = 4
 }
 
 extension Settings {
@@ -80,7 +91,9 @@ extension Settings {
     ///   - environment: the process environment (the `.env` file in `workingDirectory` is
     ///     read beneath it).
     ///   - workingDirectory: where relative paths (`data/`, `config/`) are resolved.
-    public static func load(environment processEnvironment: [String: String], workingDirectory: URL) throws(ConfigError) -> Settings {
+    ///   - executable: where the running program is; the page's files are looked for near it.
+    public static func load(environment processEnvironment: [String: String], workingDirectory: URL,
+                            executable: URL? = Bundle.main.executableURL) throws(ConfigError) -> Settings {
         let env = DotEnv.merged(over: processEnvironment, directory: workingDirectory)
         func value(_ key: String) -> String? {
             guard let raw = env[key]?.trimmingCharacters(in: .whitespaces), !raw.isEmpty else { return nil }
@@ -104,6 +117,8 @@ extension Settings {
         let dataDirectory = workingDirectory.appendingPathComponent("data", isDirectory: true)
 
         let database = try parseDatabase(value("DATABASE_URL") ?? "sqlite://data/interior.sqlite", relativeTo: workingDirectory)
+        let databasePoolSize = try parsePoolSize(value("DATABASE_POOL_SIZE"))
+        let webRoot = try WebRoot.resolve(value("WEB_ROOT"), workingDirectory: workingDirectory, executable: executable)
         let storage = try parseStorage(value("STORAGE_URL") ?? "file://data/storage", relativeTo: workingDirectory,
                                        environment: env.filter { !$0.value.trimmingCharacters(in: .whitespaces).isEmpty })
         let publicBucket = try parseBucket(value("STORAGE_PUBLIC_BUCKET") ?? "public", key: "STORAGE_PUBLIC_BUCKET")
@@ -148,13 +163,16 @@ extension Settings {
         var replicate = try parseReplicate(value, production: production)
         try resolveModel(&replicate, runtime: runtime, value)
 
-        return Settings(
+        var settings = Settings(
             deployment: deployment, host: host, port: port, publicBaseURL: publicBaseURL,
             database: database, storage: storage, publicBucket: publicBucket, privateBucket: privateBucket,
             storageSigningSecret: signingSecret, publicAssetBaseURL: publicAssetBaseURL,
             replicate: replicate, auth: auth, logLevel: logLevel, logFormat: logFormat,
             metricsToken: value("METRICS_TOKEN").map(Secret.init),
             dataDirectory: dataDirectory, runtimeConfigPath: runtimePath, runtime: runtime)
+        settings.databasePoolSize = databasePoolSize
+        settings.webRoot = webRoot
+        return settings
     }
 
     // MARK: - Parsers
@@ -165,6 +183,14 @@ extension Settings {
             throw ConfigError("PORT", "must be a number between 0 and 65535, not \"\(raw)\"")
         }
         return port
+    }
+
+    private static func parsePoolSize(_ raw: String?) throws(ConfigError) -> Int {
+        guard let raw else { return defaultDatabasePoolSize }
+        guard let size = Int(raw), (1...100).contains(size) else {
+            throw ConfigError("DATABASE_POOL_SIZE", "must be a whole number of connections between 1 and 100, not \"\(raw)\"")
+        }
+        return size
     }
 
     static func parseHTTPURL(_ raw: String, key: String) throws(ConfigError) -> URL {
@@ -200,6 +226,11 @@ extension Settings {
             }
             guard url.path.count > 1 else {
                 throw ConfigError("DATABASE_URL", "postgres URL needs a database name")
+            }
+            // The driver's own parse, here so its refusal is one line naming the key (its
+            // error would carry the whole URL, password included).
+            guard (try? SQLPostgresConfiguration(url: raw)) != nil else {
+                throw ConfigError("DATABASE_URL", "the PostgreSQL driver refuses it (it needs user@host/database; tlsmode, if given, must be disable, prefer or require)")
             }
             return .postgres(url: Secret(raw))
         default:
@@ -254,14 +285,24 @@ extension Settings {
         if production, token == nil {
             throw ConfigError("REPLICATE_API_TOKEN", "required in production (the emulator only runs outside production)")
         }
-        var outputHosts = ["replicate.delivery"]
+        var outputOrigins = [OutputOrigin.replicateDelivery]
         if let raw = value("REPLICATE_OUTPUT_HOSTS") {
-            outputHosts = raw.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }.filter { !$0.isEmpty }
-            guard !outputHosts.isEmpty, outputHosts.allSatisfy({ !$0.contains("/") && !$0.contains("*") }) else {
-                throw ConfigError("REPLICATE_OUTPUT_HOSTS", "must be a comma-separated list of host names")
+            let entries = raw.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            outputOrigins = []
+            for entry in entries {
+                guard let origin = OutputOrigin.parse(entry) else {
+                    throw ConfigError("REPLICATE_OUTPUT_HOSTS", "\"\(entry)\" is not host, host:port or https://host[:port]")
+                }
+                if production, origin.scheme != "https" {
+                    throw ConfigError("REPLICATE_OUTPUT_HOSTS", "\"\(entry)\": outputs are downloaded over https only in production")
+                }
+                outputOrigins.append(origin)
+            }
+            guard !outputOrigins.isEmpty else {
+                throw ConfigError("REPLICATE_OUTPUT_HOSTS", "must list at least one host")
             }
         }
-        return Replicate(token: token, baseURL: baseURL, model: model, webhookSecret: webhookSecret, outputHosts: outputHosts)
+        return Replicate(token: token, baseURL: baseURL, model: model, webhookSecret: webhookSecret, outputOrigins: outputOrigins)
     }
 
     /// The profile `REPLICATE_MODEL` names and the secrets it is filled from; a required

@@ -33,7 +33,8 @@ extension PipelineSuite {
                 let done = try await p.waitUntilFinished(id3)
                 #expect(done["status"] as? String == "succeeded")
                 let variants = try #require(done["variants"] as? [[String: Any]])
-                #expect(variants.count == 3)
+                let predictions = await p.describePredictions(job: id3)
+                #expect(variants.count == 3, "\(predictions)")
                 for variant in variants {
                     let width = try #require(variant["width"] as? Int), height = try #require(variant["height"] as? Int)
                     #expect(abs(Double(width) / Double(height) - 1.5) < 0.02, "\(id): \(width)×\(height) is the photo's 3:2")

@@ -1,4 +1,5 @@
 import Foundation
+import InteriorCore
 @testable import InteriorServer
 import Replicate
 import ReplicateEmulator
@@ -276,6 +277,151 @@ extension PipelineSuite {
                 }
                 #expect(claims.count == 40)
                 #expect(Set(claims).count == 40, "no event was claimed twice")
+            }
+        }
+
+        @Test("a success that cannot be stored before the stuck cutoff still lands once storage is back, within Replicate's hour")
+        func successOutlivesTheCutoff() async throws {
+            try await withFlakyStoragePipeline { p, store in
+                let submitted = try await p.submit(["mode": "imagine", "prompt": "A Hamptons laundry after an outage", "variants": "1"])
+                let id = try #require(submitted.data["id"] as? String)
+                let job = UUID(uuidString: id)!
+                let predictionId = try #require(submitted.data["predictionId"] as? String)
+                store.failing = true
+                try await p.eventually("the completed webhook is delivered") {
+                    await p.emulator.deliveries().contains { $0.predictionID == predictionId && $0.event == "completed" }
+                }
+                // Storage stays down past the stuck cutoff: the job times out and is refunded.
+                p.t.clock.advance(by: 11 * 60)
+                #expect(try await p.sweep().timedOut == 1)
+                #expect(try await JobRepository(db: p.t.app.db).find(id: job)?.errorCode == "TIMEOUT")
+                #expect(try await p.ledger(job: id) == ["debit", "refund"])
+                let row = try #require(try await p.predictionRows(job: id).first)
+                #expect(row.awaitsStorage, "Replicate's success is remembered while its images cannot be stored")
+
+                // Fifteen minutes into the outage, storage is back; the next sweep stores the images.
+                p.t.clock.advance(by: 4 * 60)
+                try await p.sweep()
+                #expect(try await JobRepository(db: p.t.app.db).find(id: job)?.status == .failed, "still down")
+                store.failing = false
+                p.t.clock.advance(by: 60)
+                try await p.sweep()
+                let done = try await p.status(id).data
+                #expect(done["status"] as? String == "succeeded")
+                #expect((done["variants"] as? [[String: Any]])?.count == 1)
+                #expect(try await p.ledger(job: id) == ["debit", "redebit", "refund"], "the user got the images: charged once net")
+            }
+        }
+
+        @Test("a worker claims only the event it starts; a dead instance's claim is taken up a short lease later")
+        func shortLeasesOneAtATime() async throws {
+            try await withTestApp(backgroundWork: false) { t in
+                let inbox = InboxRepository(sql: t.sql)
+                for index in 0..<4 {
+                    try await inbox.record(InboxEvent(
+                        webhookId: "msg_one_\(index)", jobId: nil, predictionId: "p_one_\(index)", status: "succeeded", payload: "{\"id\":\"p_one_\(index)\",\"status\":\"succeeded\"}",
+                        source: .webhook, state: .pending, attempts: 0, nextAttemptAt: t.clock.now, lockedUntil: nil,
+                        lastError: nil, receivedAt: t.clock.now, processedAt: nil, createdAt: t.clock.now))
+                }
+                let processor = t.app.interior.inbox
+                #expect(await processor.drainOnce() == 1, "one event per claim")
+                #expect(try await inbox.count(state: .done) == 1)
+                #expect(try await inbox.count(state: .pending) == 3)
+
+                // Another instance claims one and dies without a word.
+                let lease = t.settings.runtime.timeouts.inboxLease
+                #expect(lease <= 30, "a crash costs seconds, not minutes")
+                let held = try #require(try await inbox.claim(now: t.clock.now, lease: lease, limit: 1).first)
+                for _ in 0..<2 { #expect(await processor.drainOnce() == 1) }
+                #expect(await processor.drainOnce() == 0, "the dead instance's claim still holds")
+                t.clock.advance(by: lease + 1)
+                #expect(await processor.drainOnce() == 1, "taken up once its lease has passed")
+                #expect(try await inbox.find(held.webhookId)?.state == .done)
+            }
+        }
+
+        @Test("a claim is renewed while its work lasts, so no other worker processes the event again")
+        func claimsAreRenewed() async throws {
+            let config = FileManager.default.temporaryDirectory.appendingPathComponent("interior-\(UUID().uuidString).json")
+            try Data(#"{"timeouts": {"inboxLease": 3}}"#.utf8).write(to: config)
+            defer { try? FileManager.default.removeItem(at: config) }
+            try await withFlakyStoragePipeline(environment: ["INTERIOR_CONFIG": config.path]) { p, store in
+                store.holding = true
+                let submitted = try await p.submit(["mode": "imagine", "prompt": "A slow-to-store sunroom", "variants": "1"])
+                let id = try #require(submitted.data["id"] as? String)
+                try await p.eventually("the success is being stored") { store.heldWrites >= 1 }
+                // Longer than the lease (3 s) by the clock, which follows real time here; the
+                // worker renews it every second, and the other workers scan every second.
+                try await Task.sleep(for: .milliseconds(4500))
+                let stolen = try await InboxRepository(sql: p.t.sql).claim(now: p.t.clock.now, lease: 3, limit: 10)
+                #expect(stolen.isEmpty, "claimed again while its worker was still at it: \(stolen.map(\.webhookId))")
+                store.holding = false
+                let done = try await p.waitUntilFinished(id)
+                #expect(done["status"] as? String == "succeeded")
+                #expect(store.writes == 2, "the image and its thumbnail, written once")
+            }
+        }
+
+        /// Stuck jobs of several users, each behind a Replicate that answers nothing for 10 s.
+        static func stuckJobs(_ p: Pipeline, count: Int) async throws -> [String] {
+            var ids: [String] = []
+            for index in 0..<count {
+                let slow = FaultPlan.EndpointFault(times: 100, delay: 10)
+                await p.emulator.enqueueFault(FaultPlan(get: slow, cancel: slow, outcome: .hang))
+                let token = try await DevTokens.supabaseToken(user: UUID())
+                let submitted = try await p.submit(["mode": "imagine", "prompt": "Stuck room \(index)", "variants": "1"], token: token)
+                ids.append(try #require(submitted.data["id"] as? String))
+            }
+            // Every job has heard its `start` before the clock jumps (news after it is fresh).
+            try await p.eventually("every job is processing") {
+                let processing = try await p.t.sql.raw("SELECT COUNT(*) AS n FROM generation_jobs WHERE status = 'processing'")
+                    .first()?.decode(column: "n", as: Int.self)
+                return processing == count
+            }
+            p.t.clock.advance(by: 11 * 60)
+            return ids
+        }
+
+        @Test("one sweep of many stuck jobs behind a slow Replicate frees every lock in a few poll timeouts, not one deadline per job")
+        func sweepIsConcurrentAndQuick() async throws {
+            try await withPipeline { p in
+                let ids = try await Self.stuckJobs(p, count: 10)
+                let started = ContinuousClock.now
+                let report = try await p.sweep()
+                let elapsed = ContinuousClock.now - started
+                #expect(report.timedOut == 10)
+                // Serially, each job would cost a 3 s poll and a 3 s cancel (60 s); with the create
+                // client's deadlines, two minutes each.
+                #expect(elapsed < .seconds(25), "the sweep took \(elapsed)")
+                for id in ids {
+                    #expect(try await JobRepository(db: p.t.app.db).find(id: UUID(uuidString: id)!)?.errorCode == "TIMEOUT")
+                }
+            }
+        }
+
+        @Test("two instances sweeping at the same moment share the jobs: each is polled and timed out once")
+        func instancesShareTheSweep() async throws {
+            try await withPipeline { p in
+                let ids = try await Self.stuckJobs(p, count: 6)
+                let second = try await Application.make(.testing)
+                second.logger = p.t.logs.logger()
+                do {
+                    try await configure(second, settings: p.t.settings, dependencies: Dependencies(
+                        now: { p.t.clock.now }, replicate: p.t.app.interior.replicate.connection, sleep: { _ in }, backgroundWork: false))
+                    let reports = try await withThrowingTaskGroup(of: Reconciler.Report.self) { group in
+                        for instance in [p.t.app, second] { group.addTask { try await instance.interior.reconciler.sweep() } }
+                        return try await group.reduce(into: []) { $0.append($1) }
+                    }
+                    #expect(reports.map(\.timedOut).reduce(0, +) == 6)
+                    #expect(reports.map(\.polled).reduce(0, +) == 6, "each job polled by one instance: \(reports)")
+                    for id in ids {
+                        #expect(try await p.ledger(job: id) == ["debit", "refund"], "refunded once")
+                    }
+                } catch {
+                    try? await second.asyncShutdown()
+                    throw error
+                }
+                try await second.asyncShutdown()
             }
         }
 

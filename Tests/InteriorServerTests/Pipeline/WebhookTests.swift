@@ -130,7 +130,8 @@ extension PipelineSuite {
                 let id = try #require(submitted.data["id"] as? String)
                 let done = try await p.waitUntilFinished(id)
                 #expect(done["status"] as? String == "succeeded")
-                #expect((done["variants"] as? [[String: Any]])?.count == (several ? 1 : 2))
+                let predictions = await p.describePredictions(job: id)
+                #expect((done["variants"] as? [[String: Any]])?.count == (several ? 1 : 2), "\(predictions)")
                 #expect((done["variants"] as? [[String: Any]])?.map { $0["index"] as? Int } == (several ? [0] : [0, 1]),
                         "the variants that came are numbered from 0")
                 let warning = several ? "fewer outputs than requested" : "some predictions of the job produced no images"

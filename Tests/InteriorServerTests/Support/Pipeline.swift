@@ -30,6 +30,12 @@ struct Pipeline {
         return [AspectRatio.landscape, .landscape4x3, .wide].first(where: offered.contains) ?? .square
     }
 
+    /// A job's predictions as one line (status, code, error), for failure messages.
+    func describePredictions(job: String) async -> String {
+        let rows = (try? await predictionRows(job: job)) ?? []
+        return rows.map { "#\($0.idx) \($0.status.rawValue) \($0.errorCode ?? "") \($0.error ?? "")" }.joined(separator: " | ")
+    }
+
     /// A job's prediction rows, in order.
     func predictionRows(job: String) async throws -> [PredictionRow] {
         try await PredictionRepository(db: t.app.db).rows(job: UUID(uuidString: job)!)
@@ -67,9 +73,9 @@ func withPipeline(
 }
 
 /// `withPipeline` on storage whose writes fail while `store.failing` is set.
-func withFlakyStoragePipeline(_ body: (Pipeline, FlakyStore) async throws -> Void) async throws {
+func withFlakyStoragePipeline(environment: [String: String] = [:], _ body: (Pipeline, FlakyStore) async throws -> Void) async throws {
     let flaky = NIOLockedValueBox<FlakyStore?>(nil)
-    try await withPipeline(wrapStore: { base in
+    try await withPipeline(environment: environment, wrapStore: { base in
         let store = FlakyStore(base)
         flaky.withLockedValue { $0 = store }
         return store
@@ -213,11 +219,14 @@ extension Pipeline {
     }
 }
 
-/// A store whose writes fail while `failing` is set (storage outages in tests).
+/// A store whose writes fail while `failing` is set (storage outages in tests), and whose
+/// writes to the public bucket wait while `holding` is set (to act between storing and recording).
 final class FlakyStore: BlobStore, @unchecked Sendable {
     let base: any BlobStore
     private let lock = NSLock()
     private var _failing = false
+    private var _holding = false
+    private var _held = 0
     private(set) var failedWrites = 0
     /// Every write asked for, failed or not.
     private(set) var writes = 0
@@ -229,9 +238,21 @@ final class FlakyStore: BlobStore, @unchecked Sendable {
         set { lock.withLock { _failing = newValue } }
     }
 
+    var holding: Bool {
+        get { lock.withLock { _holding } }
+        set { lock.withLock { _holding = newValue } }
+    }
+
+    /// Public writes that waited (or are waiting) while `holding`.
+    var heldWrites: Int { lock.withLock { _held } }
+
     var kind: String { base.kind }
 
     func put(bucket: String, path: String, data: Data, contentType: String) async throws(StorageError) {
+        if bucket == "public", holding {
+            lock.withLock { _held += 1 }
+            while holding { try? await Task.sleep(for: .milliseconds(20)) }
+        }
         if lock.withLock({ () -> Bool in
             writes += 1
             if _failing { failedWrites += 1 }

@@ -114,15 +114,19 @@ enum TestDatabase {
     }
 
     private static func execute(_ statement: String, adminURL: String) async throws {
-        let configuration = try SQLPostgresConfiguration(url: adminURL)
-        let connection = try await PostgresConnection.connect(
-            on: MultiThreadedEventLoopGroup.singleton.next(),
-            configuration: configuration.coreConfiguration,
-            id: 1,
-            logger: Logger(label: "test-admin"))
+        let connection = try await connect(adminURL)
         defer { Task { try? await connection.close() } }
         try await connection.query(PostgresQuery(unsafeSQL: statement), logger: Logger(label: "test-admin"))
         try await connection.close()
+    }
+
+    /// A connection of the test's own, outside any application's pool.
+    static func connect(_ url: String) async throws -> PostgresConnection {
+        try await PostgresConnection.connect(
+            on: MultiThreadedEventLoopGroup.singleton.next(),
+            configuration: try SQLPostgresConfiguration(url: url).coreConfiguration,
+            id: 1,
+            logger: Logger(label: "test-admin"))
     }
 }
 

@@ -7,10 +7,21 @@ EMULATOR_TOKEN. Prints one JSON report on stdout; any failed expectation exits n
 import json
 import os
 import sys
+import urllib.request
 
 import replicate
 from replicate.exceptions import ReplicateError
 from replicate.helpers import FileOutput
+
+
+def queue_fault(plan: dict) -> None:
+    """Queues a fault plan for the next create, as the emulator's operator does: through its
+    control endpoint, with its token (nothing in a prediction's input can ask for one)."""
+    request = urllib.request.Request(
+        os.environ["EMULATOR_ROOT"] + "/v1/_emulator/faults", data=json.dumps(plan).encode(), method="POST",
+        headers={"Authorization": "Bearer " + os.environ["EMULATOR_TOKEN"], "Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        assert response.status == 201, response.status
 
 
 def main() -> None:
@@ -42,14 +53,14 @@ def main() -> None:
     report["run_outputs"] = [str(item) for item in run_output]
 
     # Cancel a prediction that would never end by itself.
-    stuck = client.models.predictions.create(
-        model="openai/gpt-image-1", input={"prompt": "A laundry [emulator:hang]"})
+    queue_fault({"outcome": "hang"})
+    stuck = client.models.predictions.create(model="openai/gpt-image-1", input={"prompt": "A laundry"})
     stuck.cancel()
     report["canceled_status"] = stuck.status
 
     # A failed prediction surfaces as the model's error.
-    failed = client.models.predictions.create(
-        model="openai/gpt-image-1", input={"prompt": "A bathroom [emulator:fail=out of memory]"})
+    queue_fault({"outcome": "fail", "error": "out of memory"})
+    failed = client.models.predictions.create(model="openai/gpt-image-1", input={"prompt": "A bathroom"})
     failed.wait()
     report["failed_status"] = failed.status
     report["failed_error"] = failed.error

@@ -10,8 +10,8 @@ import SQLKit
 /// (`stored`, JSON), so the job can be decided from its rows alone.
 ///
 /// Also widens `generation_jobs.aspect_ratio` to the ratios profiles now offer and `match`
-/// (the photo's own shape), and gives every existing job with a prediction its row, so jobs
-/// created before this migration keep working.
+/// (the photo's own shape), gives every existing job with a prediction its row, so jobs created
+/// before this migration keep working, and adds `generation_jobs.swept_at`, the reconciler's claim.
 struct M006_CreateGenerationPredictions: AsyncMigration {
     static let aspectRatios = ["match", "1:1", "3:2", "2:3", "4:3", "3:4", "5:4", "4:5", "16:9", "9:16", "21:9"]
 
@@ -44,6 +44,10 @@ struct M006_CreateGenerationPredictions: AsyncMigration {
 
         try await widenAspectRatios(sql, database: database)
         try await backfill(sql)
+        // When an instance's reconciler last took the job for a sweep: instances share the
+        // sweep instead of each polling every job (a separate mark from `last_polled_at`, which
+        // a user polling the status endpoint keeps fresh).
+        try await database.schema("generation_jobs").field("swept_at", .datetime).update()
     }
 
     func revert(on database: any Database) async throws {

@@ -9,5 +9,6 @@ enum InteriorMigrations {
         M004_CreateUsageLedger(),
         M005_CreateWebhookEvents(),
         M006_CreateGenerationPredictions(),
+        M007_AddPredictionNotFoundPolls(),
     ]
 }
