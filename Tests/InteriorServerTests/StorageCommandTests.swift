@@ -4,24 +4,11 @@ import Storage
 import Testing
 import TestSupport
 
-/// The built `interior` executable (`swift build` puts it beside the test bundle), or
-/// `INTERIOR_EXECUTABLE`.
-enum InteriorExecutable {
-    static func path() throws -> String {
-        if let path = ProcessInfo.processInfo.environment["INTERIOR_EXECUTABLE"], !path.isEmpty { return path }
-        let sibling = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("interior").path
-        guard FileManager.default.isExecutableFile(atPath: sibling) else {
-            throw ToolFailure("\(sibling) is missing: build it first (swift build --build-tests builds it with the tests)")
-        }
-        return sibling
-    }
-}
-
 @Suite("interior storage check, init and serve: the real executable against SeaweedFS")
 struct StorageCommandTests {
     @Test("storage check reports a public bucket that is not publicly readable, serve's health shows it, storage init fixes it")
     func checkServeAndInit() async throws {
-        let interior = try InteriorExecutable.path()
+        let interior = try ServeProcess.executable().path
         let server = try await SeaweedFS.shared()
         let publicBucket = SeaweedFS.uniqueBucket("pub")
         let privateBucket = SeaweedFS.uniqueBucket("prv")

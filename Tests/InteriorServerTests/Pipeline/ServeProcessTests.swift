@@ -14,7 +14,7 @@ extension PipelineSuite {
     struct ServeProcessTests {
         @Test("a prompt's [emulator:…] text is only text: it injects no fault, and the job succeeds at once")
         func promptMarkersInjectNothing() async throws {
-            try await ServeProcess.with { serve in
+            try await EmulatedServe.with { serve in
                 let prompt = "A sunroom with terracotta tiles [emulator:files=slow] [emulator:files_delay=20]"
                 let job = try await serve.submit(prompt: prompt, variants: 1)
                 let predictionId = try #require(job["predictionId"] as? String)
@@ -37,7 +37,7 @@ extension PipelineSuite {
 
         @Test("clients that leave mid-download of a slow output do not stop the server; the job still succeeds")
         func clientsLeavingMidDownload() async throws {
-            try await ServeProcess.with { serve in
+            try await EmulatedServe.with { serve in
                 // The operator, not the user, asks for slow files, through the control endpoint.
                 let queued = try await serve.emulator(.POST, "/_emulator/faults", json: #"{"files":"slow","files_delay":6}"#)
                 #expect(queued.status == .created)
@@ -59,7 +59,7 @@ extension PipelineSuite {
 
         @Test("kill -9 mid-job, restart on the same data directory: the job finishes with its images, by webhook")
         func restartMidJob() async throws {
-            try await ServeProcess.with { serve in
+            try await EmulatedServe.with { serve in
                 // Long enough to be killed mid-way through generating.
                 let (id, predictionId) = try await serve.generating(
                     plan: #"{"processing_delay":4}"#, prompt: "A Queenslander verandah at dusk", variants: 2)
@@ -86,7 +86,7 @@ extension PipelineSuite {
 
         @Test("interior sweep beside a running serve asks serve's emulator, not a second one that knows nothing")
         func sweepSharesTheRunningEmulator() async throws {
-            try await ServeProcess.with { serve in
+            try await EmulatedServe.with { serve in
                 let (id, _) = try await serve.generating(plan: #"{"outcome":"hang"}"#, prompt: "A study that never ends", variants: 1)
                 let sweep = try await serve.command(["sweep"])
                 #expect(sweep.status == 0, "\(sweep.output)")
@@ -100,7 +100,7 @@ extension PipelineSuite {
 
         @Test("kill -9, restart without the emulator's store: the job ends PREDICTION_LOST and refunded within a few polls")
         func restartWithoutTheEmulatorsStore() async throws {
-            try await ServeProcess.with { serve in
+            try await EmulatedServe.with { serve in
                 let (id, _) = try await serve.generating(plan: #"{"outcome":"hang"}"#, prompt: "A laundry nobody remembers", variants: 1)
                 serve.kill()
                 // What every restart was like before the emulator kept its predictions.
@@ -123,7 +123,7 @@ extension PipelineSuite {
 /// `interior serve` in a directory of its own, on a port of its own, with the embedded
 /// emulator (no Replicate token). `kill()` is `kill -9`; `restart()` starts it again on the
 /// same directory, database and port.
-final class ServeProcess: @unchecked Sendable {
+final class EmulatedServe: @unchecked Sendable {
     let directory: URL
     let port: Int
     private let environment: [String: String]
@@ -145,8 +145,8 @@ final class ServeProcess: @unchecked Sendable {
     }
 
     /// Runs `body` with a started server, stopped (and its database dropped) afterwards.
-    static func with(_ body: (ServeProcess) async throws -> Void) async throws {
-        let interior = try InteriorExecutable.path()
+    static func with(_ body: (EmulatedServe) async throws -> Void) async throws {
+        let interior = try ServeProcess.executable().path
         try await withTemporaryDirectory { directory in
             try await TestDatabase.withFresh(in: directory) { databaseURL in
                 let serve = try await start(interior, directory: directory, databaseURL: databaseURL)
@@ -156,7 +156,7 @@ final class ServeProcess: @unchecked Sendable {
         }
     }
 
-    private static func start(_ interior: String, directory: URL, databaseURL: String) async throws -> ServeProcess {
+    private static func start(_ interior: String, directory: URL, databaseURL: String) async throws -> EmulatedServe {
         for attempt in 1...3 {
             let port = try await freePort()
             var environment = [
@@ -181,14 +181,14 @@ final class ServeProcess: @unchecked Sendable {
             }
             let token = try await DevAuth.mintToken(secret: Secret(TokenFixtures.shared.hs256Secret), user: UUID(),
                                                     email: nil, ttl: 3600, now: Date())
-            return ServeProcess(directory: directory, port: port, environment: environment, process: process, token: token)
+            return EmulatedServe(directory: directory, port: port, environment: environment, process: process, token: token)
         }
         throw ToolFailure("interior serve found no free port")
     }
 
     /// Runs another `interior` command with the server's environment and directory.
     func command(_ arguments: [String]) async throws -> (status: Int32, output: String) {
-        let result = try await ProcessRunner.run(try InteriorExecutable.path(), arguments, environment: environment,
+        let result = try await ProcessRunner.run(try ServeProcess.executable().path, arguments, environment: environment,
                                                  currentDirectory: directory)
         return (result.status, String(decoding: result.stdout + result.stderr, as: UTF8.self))
     }
@@ -201,7 +201,7 @@ final class ServeProcess: @unchecked Sendable {
 
     /// Starts the server again on the same directory, database and port; returns once it answers.
     func restart() async throws {
-        let interior = try InteriorExecutable.path()
+        let interior = try ServeProcess.executable().path
         process = try BackgroundProcess(name: "interior-serve", [interior, "serve"], environment: environment,
                                         currentDirectory: directory)
         try await process.waitUntilServing("\(baseURL)/api/v1/health")
