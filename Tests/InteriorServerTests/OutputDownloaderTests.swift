@@ -42,7 +42,7 @@ struct OutputDownloaderTests {
             let client = OutputDownloader.makeClient()
             let budget = AsyncLimiter(limit: 8_000_000)
             let downloader = OutputDownloader(
-                client: client, allowedHosts: ["127.0.0.1"], allowHTTP: true, maxBytes: 25 << 20, timeout: .seconds(10),
+                client: client, allowedOrigins: [OutputOrigin.exact(URL(string: base)!)!], maxBytes: 25 << 20, timeout: .seconds(10),
                 attempts: 1, sleep: { _ in }, budget: budget, expectedBytes: 4_000_000)
             let done = NIOLockedValueBox<[OutputDownloader.Download]>([])
             try await withThrowingTaskGroup(of: Void.self) { group in

@@ -110,7 +110,10 @@ final class PythonPeer: @unchecked Sendable {
                 pending = Data(pending[(end + 1)...])
                 return Data(line)
             }
-            guard let chunk = try output.fileHandleForReading.read(upToCount: 65536), !chunk.isEmpty else {
+            // `availableData` returns what the pipe holds (at least a byte); Foundation's
+            // `read(upToCount:)` would wait for the whole count or the end of the stream.
+            let chunk = output.fileHandleForReading.availableData
+            guard !chunk.isEmpty else {
                 throw BenchFailure("the Python peer exited (is pyvips installed? scripts/ensure-deps.sh bench)")
             }
             pending.append(chunk)

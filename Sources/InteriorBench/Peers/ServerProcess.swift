@@ -29,7 +29,7 @@ final class ServerProcess: @unchecked Sendable {
         let config = directory.appendingPathComponent("runtime.json")
         try Data(Self.runtimeConfig.utf8).write(to: config)
         log = directory.appendingPathComponent("server.log")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         let logHandle = try FileHandle(forWritingTo: log)
 
         var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("DATABASE_") && $0.key != "ENV" }
@@ -38,7 +38,7 @@ final class ServerProcess: @unchecked Sendable {
             "DATABASE_URL": database, "STORAGE_URL": "file://" + directory.appendingPathComponent("storage").path,
             "STORAGE_SIGNING_SECRET": "bench-signing-secret-0123456789abcdef",
             "REPLICATE_API_TOKEN": standIn.token, "REPLICATE_BASE_URL": standIn.baseURL.absoluteString,
-            "REPLICATE_WEBHOOK_SECRET": standIn.webhookSecret, "REPLICATE_OUTPUT_HOSTS": "127.0.0.1",
+            "REPLICATE_WEBHOOK_SECRET": standIn.webhookSecret, "REPLICATE_OUTPUT_HOSTS": "http://127.0.0.1:\(standIn.rootURL.port ?? 80)",
             "REPLICATE_MODEL": model, "INTERIOR_CONFIG": config.path, "AUTH_MODE": "dev",
         ]) { _, new in new }
         process.executableURL = binary

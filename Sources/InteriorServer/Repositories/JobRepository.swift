@@ -52,7 +52,7 @@ struct Page<Row: Sendable>: Sendable {
 struct JobRepository {
     let db: any Database
 
-    private var sql: any SQLDatabase { db as! any SQLDatabase }
+    var sql: any SQLDatabase { db as! any SQLDatabase }
     private static let inFlight = JobStatus.inFlight.map { SQLBind($0.rawValue) }
 
     // MARK: Submit

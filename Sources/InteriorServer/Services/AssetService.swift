@@ -54,9 +54,9 @@ struct AssetService: Sendable {
 
     private func storeOne(_ url: URL, slot: Int, renderId: UUID, longEdge: Int) async throws -> StoredOutput {
         let started = ContinuousClock.now
-        let bytes: Data
+        let download: OutputDownloader.Download
         do {
-            bytes = try await downloader.download(url)
+            download = try await downloader.download(url)
         } catch let .permanent(reason) {
             throw Failure.unusable(reason)
         } catch let .transient(reason) {
@@ -64,7 +64,9 @@ struct AssetService: Sendable {
         }
         let rendered: RenderedOutput
         do {
-            rendered = try await images.renderOutput(bytes, longEdge: longEdge, maxPixels: maxPixels)
+            // The downloaded bytes count against the download budget until they are converted.
+            defer { download.release() }
+            rendered = try await images.renderOutput(download.data, longEdge: longEdge, maxPixels: maxPixels)
         } catch {
             throw Failure.unusable("output \(slot) is not a usable image: \(error)")
         }
