@@ -287,7 +287,7 @@ struct ModelInvocationTests {
         let received = try JSONDecoder().decode(ModelInput.self, from: JSONEncoder().encode(input))
         #expect(try ModelProfile.gptImage1.interpret(received) == ModelInvocation(
             prompt: "P", inputImageURLs: images, outputCount: c.variants, aspectRatio: c.ratio == .match ? "3:2" : c.ratio.rawValue,
-            quality: c.quality, outputFormat: "png"
+            quality: c.quality, outputFormat: "webp"
         ))
     }
 
