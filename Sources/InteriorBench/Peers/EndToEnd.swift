@@ -128,6 +128,10 @@ enum EndToEnd {
                         "\(ProcessInfo.processInfo.activeProcessorCount)-core pyvips ceiling \(String(format: "%.2f", ceiling))/s",
                         ratio: rate / ceiling, versus: "ours/ceiling")
         emit("      rounds: " + rates.map { String(format: "%.2f", $0) }.joined(separator: ", ") + " jobs/s")
+        if full, let measured = context.board.pipeline?.pyvipsMeasured {
+            PeerReport.line("", "", "vs pyvips, \(ProcessInfo.processInfo.activeProcessorCount) processes at once: \(String(format: "%.2f", measured))/s",
+                            ratio: rate / measured, versus: "ours/measured")
+        }
         PeerReport.line("webhook → stored", "p50 \(Report.format(p50))", "p99 \(Report.format(p99)), \(latencies.count) jobs")
         context.board.record("end to end, 1-variant jobs/s vs 2-core pyvips ceiling" + suffix,
                              value: String(format: "%.2f× (%.1f/s)", rate / ceiling, rate), goal: full ? "≥ 0.9×" : "> 1×",
