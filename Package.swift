@@ -124,7 +124,14 @@ let package = Package(
             dependencies: [
                 "InteriorCore", "Imaging", "CVipsShim", "Storage", "Replicate",
                 .product(name: "Crypto", package: "swift-crypto"),
-            ]
+                .product(name: "Vapor", package: "vapor"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
+            exclude: ["Python"]
         ),
 
         // MARK: - Tests

@@ -89,9 +89,11 @@ extension ModelProfile {
         aspectRatio: .init(field: "aspect_ratio",
                            values: [.square, .wide, .landscape, .portrait, .portrait4x5, .landscape5x4, .tall, .portrait3x4, .landscape4x3],
                            matchValue: "match_input_image"),
-        outputFormat: .init(field: "output_format", value: "png", accepted: ["webp", "jpg", "png"]),
+        // WebP at our stored quality, as for the OpenAI models.
+        outputFormat: .init(field: "output_format", value: "webp", accepted: ["webp", "jpg", "png"]),
         quality: .init(field: "resolution", tiers: Quality.allCases,
                        values: [.auto: "1 MP", .low: "0.5 MP", .medium: "1 MP", .high: "2 MP"]),
+        constants: [.init("output_quality", .int(82))],
         output: .uri)
 
     // MARK: ByteDance
@@ -137,6 +139,11 @@ extension ModelProfile {
 
     // MARK: OpenAI
 
+    /// WebP at the quality we store (`ImageProcessor.renderQuality`): an output that fits the
+    /// tier is then stored as it came, with only its thumbnail made here.
+    private static let openAIFormat = FormatField(field: "output_format", value: "webp", accepted: ["png", "jpeg", "webp"])
+    private static let openAICompression = [ConstantInput("output_compression", .int(82))]
+
     private static let openAIQuality = QualityField(
         field: "quality", tiers: Quality.allCases, values: [.low: "low", .medium: "medium", .high: "high"])
 
@@ -147,8 +154,9 @@ extension ModelProfile {
         images: .init(field: "input_images", list: true, max: 10),
         aspectRatio: .init(field: "aspect_ratio", values: [.square, .landscape, .portrait]),
         outputCount: .init(field: "number_of_images", max: 10),
-        outputFormat: .init(field: "output_format", value: "png", accepted: ["png", "jpeg", "webp"]),
+        outputFormat: openAIFormat,
         quality: openAIQuality,
+        constants: openAICompression,
         secrets: [.init(field: "openai_api_key", from: "OPENAI_API_KEY", required: false)],
         output: .uris)
 
@@ -158,8 +166,9 @@ extension ModelProfile {
         images: .init(field: "input_images", list: true, max: 10),
         aspectRatio: .init(field: "aspect_ratio", values: [.square, .landscape, .portrait]),
         outputCount: .init(field: "number_of_images", max: 10),
-        outputFormat: .init(field: "output_format", value: "png", accepted: ["png", "jpeg", "webp"]),
+        outputFormat: openAIFormat,
         quality: openAIQuality,
+        constants: openAICompression,
         secrets: [.init(field: "openai_api_key", from: "OPENAI_API_KEY", required: true)],
         output: .uris)
 
@@ -169,8 +178,9 @@ extension ModelProfile {
         images: .init(field: "input_images", list: true, max: 10),
         aspectRatio: .init(field: "aspect_ratio", values: [.square, .landscape, .portrait]),
         outputCount: .init(field: "number_of_images", max: 10),
-        outputFormat: .init(field: "output_format", value: "png", accepted: ["png", "jpeg", "webp"]),
+        outputFormat: openAIFormat,
         quality: openAIQuality,
+        constants: openAICompression,
         secrets: [.init(field: "openai_api_key", from: "OPENAI_API_KEY", required: false)],
         output: .uris)
 }

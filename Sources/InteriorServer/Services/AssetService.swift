@@ -55,7 +55,8 @@ struct AssetService: Sendable {
 
     private func storeOne(_ url: URL, slot: Int, renderId: UUID, longEdge: Int) async throws -> StoredOutput {
         let started = ContinuousClock.now
-        let bytes: Data = try await traces.span("output.download", kind: .client, attributes: ["interior.slot": .int64(Int64(slot))]) { _ in
+        let download: OutputDownloader.Download = try await traces.span(
+            "output.download", kind: .client, attributes: ["interior.slot": .int64(Int64(slot))]) { _ in
             do throws(OutputDownloader.Failure) {
                 return try await downloader.download(url)
             } catch let .permanent(reason) {
@@ -66,7 +67,9 @@ struct AssetService: Sendable {
         }
         let rendered: RenderedOutput = try await traces.span("output.render", attributes: ["interior.slot": .int64(Int64(slot))]) { _ in
             do {
-                return try await images.renderOutput(bytes, longEdge: longEdge, maxPixels: maxPixels)
+                // The downloaded bytes count against the download budget until they are converted.
+                defer { download.release() }
+                return try await images.renderOutput(download.data, longEdge: longEdge, maxPixels: maxPixels)
             } catch {
                 throw Failure.unusable("output \(slot) is not a usable image: \(error)")
             }

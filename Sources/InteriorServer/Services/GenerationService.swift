@@ -221,24 +221,24 @@ struct GenerationService: Sendable {
     /// The owner's job, after polling Replicate for its running predictions when the job looks
     /// stale. Failures of the poll are logged, not returned: the job as stored is still the truth.
     func status(user: AuthenticatedUser, jobId: UUID) async throws -> (JobRow, RenderWithVariants?) {
-        guard var job = try await jobs.find(id: jobId, owner: user.id) else { throw APIError.notFound }
-        if job.status.isInFlight,
-           try await jobs.claimPoll(job: job.id, now: now, staleAfter: settings.runtime.timeouts.stalePollThreshold) {
-            var rows = try await PredictionRepository(db: db).rows(job: job.id).filter(\.isRunning)
-            if rows.contains(where: { $0.predictionId == nil }) {
-                try await context.applier.abandonStaleCreates(job: job.id, staleAfter: settings.runtime.timeouts.inboxLease)
-            }
-            rows.removeAll { $0.predictionId == nil }
-            let id = job.id
-            await withTaskGroup(of: Void.self) { group in
-                for row in rows {
-                    group.addTask { await self.poll(row, job: id) }
-                }
-            }
-            job = try await jobs.find(id: jobId, owner: user.id) ?? job
+        // One query answers a job that is not in flight (the hot path: a page polls it).
+        guard let (job, render) = try await jobs.findWithRender(id: jobId, owner: user.id) else { throw APIError.notFound }
+        guard job.status.isInFlight,
+              try await jobs.claimPoll(job: job.id, now: now, staleAfter: settings.runtime.timeouts.stalePollThreshold) else {
+            return (job, render)
         }
-        let render = job.status == .succeeded ? try await RenderRepository(sql: sql).find(job: job.id) : nil
-        return (job, render)
+        var rows = try await PredictionRepository(db: db).rows(job: job.id).filter(\.isRunning)
+        if rows.contains(where: { $0.predictionId == nil }) {
+            try await context.applier.abandonStaleCreates(job: job.id, staleAfter: settings.runtime.timeouts.inboxLease)
+        }
+        rows.removeAll { $0.predictionId == nil }
+        let id = job.id
+        await withTaskGroup(of: Void.self) { group in
+            for row in rows {
+                group.addTask { await self.poll(row, job: id) }
+            }
+        }
+        return try await jobs.findWithRender(id: jobId, owner: user.id) ?? (job, render)
     }
 
     private func poll(_ row: PredictionRow, job: UUID) async {
