@@ -113,13 +113,25 @@ final class TracingLifecycle: LifecycleHandler, Sendable {
     func shutdownAsync(_ application: Application) async {
         guard let (group, task) = running.withLockedValue({ state in defer { state = nil }; return state }) else { return }
         await group.triggerGracefulShutdown()
-        let logger = self.logger
-        let deadline = Task {
-            guard (try? await Task.sleep(for: Self.shutdownLimit)) != nil else { return }
+        // Whichever comes first: the exporter done, or the limit. Past the limit it is cancelled
+        // and not waited for (an export in flight may take a while to notice).
+        let finished = NIOLockedValueBox(false)
+        let (first, signal) = AsyncStream<Void>.makeStream()
+        let waiter = Task {
+            await task.value
+            finished.withLockedValue { $0 = true }
+            signal.yield()
+        }
+        let timer = Task {
+            try? await Task.sleep(for: Self.shutdownLimit)
+            signal.yield()
+        }
+        for await _ in first { break }
+        timer.cancel()
+        if !finished.withLockedValue({ $0 }) {
             logger.warning("the last spans could not be sent in time; they are dropped")
             task.cancel()
+            waiter.cancel()
         }
-        await task.value
-        deadline.cancel()
     }
 }
