@@ -60,6 +60,9 @@ struct HTTPEdgeTests {
                     + Self.firstPart + String(repeating: "x", count: 50_000))
                 try await Task.sleep(for: .milliseconds(100))
                 await connection.close()
+                // Each upload claims nearly the user's whole budget: the next comes once this
+                // one's claim is back, or it is (rightly) a 429.
+                try await Self.waitFor("the hang-up's claim to be given back") { t.app.interior.bodyBudget.held == 0 }
             }
             try await Self.waitFor("three request lines") {
                 t.logs.all.filter { $0.contains("request") && $0.contains("route=/api/v1/generations") }.count >= 3
