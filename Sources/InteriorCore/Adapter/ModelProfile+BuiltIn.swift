@@ -149,38 +149,26 @@ extension ModelProfile {
 
     /// GPT Image 1.5: up to 10 images per prediction; Replicate runs it without an OpenAI key,
     /// or bills the operator's own key when `OPENAI_API_KEY` is set.
-    public static let gptImage15 = ModelProfile(
-        id: "openai/gpt-image-1.5", label: "GPT Image 1.5",
-        images: .init(field: "input_images", list: true, max: 10),
-        aspectRatio: .init(field: "aspect_ratio", values: [.square, .landscape, .portrait]),
-        outputCount: .init(field: "number_of_images", max: 10),
-        outputFormat: openAIFormat,
-        quality: openAIQuality,
-        constants: openAICompression,
-        secrets: [.init(field: "openai_api_key", from: "OPENAI_API_KEY", required: false)],
-        output: .uris)
+    public static let gptImage15 = openAI(id: "openai/gpt-image-1.5", label: "GPT Image 1.5", keyRequired: false)
 
     /// GPT Image 1: billed to the operator's own verified OpenAI key, which it requires.
-    public static let gptImage1 = ModelProfile(
-        id: "openai/gpt-image-1", label: "GPT Image 1",
-        images: .init(field: "input_images", list: true, max: 10),
-        aspectRatio: .init(field: "aspect_ratio", values: [.square, .landscape, .portrait]),
-        outputCount: .init(field: "number_of_images", max: 10),
-        outputFormat: openAIFormat,
-        quality: openAIQuality,
-        constants: openAICompression,
-        secrets: [.init(field: "openai_api_key", from: "OPENAI_API_KEY", required: true)],
-        output: .uris)
+    public static let gptImage1 = openAI(id: "openai/gpt-image-1", label: "GPT Image 1", keyRequired: true)
 
     /// GPT Image 2 (the ratios of its launch version, which later versions keep).
-    public static let gptImage2 = ModelProfile(
-        id: "openai/gpt-image-2", label: "GPT Image 2",
-        images: .init(field: "input_images", list: true, max: 10),
-        aspectRatio: .init(field: "aspect_ratio", values: [.square, .landscape, .portrait]),
-        outputCount: .init(field: "number_of_images", max: 10),
-        outputFormat: openAIFormat,
-        quality: openAIQuality,
-        constants: openAICompression,
-        secrets: [.init(field: "openai_api_key", from: "OPENAI_API_KEY", required: false)],
-        output: .uris)
+    public static let gptImage2 = openAI(id: "openai/gpt-image-2", label: "GPT Image 2", keyRequired: false)
+
+    /// The GPT Image models share their fields: up to 10 images in, up to 10 out, three
+    /// shapes, and the operator's OpenAI key (required by some).
+    private static func openAI(id: String, label: String, keyRequired: Bool) -> ModelProfile {
+        ModelProfile(
+            id: id, label: label,
+            images: .init(field: "input_images", list: true, max: 10),
+            aspectRatio: .init(field: "aspect_ratio", values: [.square, .landscape, .portrait]),
+            outputCount: .init(field: "number_of_images", max: 10),
+            outputFormat: openAIFormat,
+            quality: openAIQuality,
+            constants: openAICompression,
+            secrets: [.init(field: "openai_api_key", from: "OPENAI_API_KEY", required: keyRequired)],
+            output: .uris)
+    }
 }
