@@ -165,6 +165,14 @@ struct HTTPEdgeTests {
             let slow = try await RawHTTPConnection.connect(port: Self.port(t))
             try await slow.send(Self.submitHead(token: t.token("hs256_valid"), contentLength: Self.maxSubmit) + Self.firstPart)
             try await Self.waitFor("the slow upload's claim") { budget.held == Self.maxSubmit }
+            // It keeps trickling (inside the 1 s idle limit) while the others are refused, however
+            // slowly this machine runs them; then it stops, and stalls out.
+            let trickle = Task {
+                while !Task.isCancelled {
+                    try? await slow.send("x")
+                    try? await Task.sleep(for: .milliseconds(200))
+                }
+            }
 
             let again = try await t.client.postJSON("/api/v1/generations", ["mode": "imagine", "prompt": "a den"], token: t.token("hs256_valid"))
             #expect(again.status == .tooManyRequests && again.errorCode == "RATE_LIMITED")
@@ -182,6 +190,8 @@ struct HTTPEdgeTests {
             #expect(budget.peak <= budget.limit)
 
             // The slow upload stalls out (408); its bytes are given back, and the large one fits.
+            trickle.cancel()
+            _ = await trickle.value
             _ = await slow.response(timeout: .seconds(5))
             await slow.close()
             try await Self.waitFor("the budget to empty") { budget.held == 0 }
