@@ -16,24 +16,12 @@ struct OutputDownloaderTests {
 
     static func withOutputServer(_ body: (String, Outputs) async throws -> Void) async throws {
         let outputs = Outputs()
-        let app = try await Application.make(.testing)
-        app.logger.logLevel = .error
-        app.get("out", ":n") { _ -> Response in
-            outputs.requests.withLockedValue { $0 += 1 }
-            return Response(status: .ok, headers: ["Content-Type": "image/png"], body: .init(data: Outputs.body))
-        }
-        try await app.asyncBoot()
-        try await app.server.start(address: .hostname("127.0.0.1", port: 0))
-        let port = app.http.server.shared.localAddress?.port ?? 0
-        do {
-            try await body("http://127.0.0.1:\(port)", outputs)
-        } catch {
-            await app.server.shutdown()
-            try? await app.asyncShutdown()
-            throw error
-        }
-        await app.server.shutdown()
-        try await app.asyncShutdown()
+        try await withLocalHTTPServer({ app in
+            app.get("out", ":n") { _ -> Response in
+                outputs.requests.withLockedValue { $0 += 1 }
+                return Response(status: .ok, headers: ["Content-Type": "image/png"], body: .init(data: Outputs.body))
+            }
+        }) { base in try await body(base, outputs) }
     }
 
     @Test("downloads past the budget wait before connecting and go on as converted outputs release their bytes")
