@@ -31,11 +31,8 @@ struct RuntimeState: Sendable {
         profile = replicate.profile
         modelSecrets = replicate.modelSecrets.mapValues(\.value)
         validator = GenerationRequestValidator(config: config, profile: profile)
-        if case .dev = settings.auth {
-            openAPIDocument = OpenAPIDocument.served(.init(devAuth: true, validator: validator))
-        } else {
-            openAPIDocument = OpenAPIDocument.served(.init(devAuth: false, validator: validator))
-        }
+        let devAuth = if case .dev = settings.auth { true } else { false }
+        openAPIDocument = OpenAPIDocument.served(.init(devAuth: devAuth, validator: validator))
     }
 
     /// The limits the server binds once, at start-up (the rate limiter, the body budget), as
