@@ -37,6 +37,10 @@ public struct LocalBlobStore: BlobStore {
     public let publicAssetBaseURL: URL?
     private let now: @Sendable () -> Date
     private let rootPath: String
+    /// The URL text every public and signed URL starts with, built once (a status read
+    /// builds several URLs).
+    private let publicPrefix: String
+    private let signPrefix: String
 
     public var kind: String { "local" }
     static let temporaryPrefix = ".%tmp-"
@@ -54,6 +58,10 @@ public struct LocalBlobStore: BlobStore {
         self.publicBaseURL = publicBaseURL
         self.publicAssetBaseURL = publicAssetBaseURL
         self.now = now
+        let server = Self.trimmed(publicBaseURL)
+        publicPrefix = publicAssetBaseURL.map { "\(Self.trimmed($0))/" }
+            ?? "\(server)/\(LocalStorageRoutes.publicPrefix.joined(separator: "/"))/"
+        signPrefix = "\(server)/\(LocalStorageRoutes.signPrefix.joined(separator: "/"))/"
         var path = self.root.path
         while path.count > 1 && path.hasSuffix("/") { path.removeLast() }
         self.rootPath = path
@@ -167,18 +175,12 @@ public struct LocalBlobStore: BlobStore {
         let seconds = try SignedURLLifetime.seconds(expiresIn)
         let expiresAt = Date(timeIntervalSince1970: now().timeIntervalSince1970.rounded(.down) + Double(seconds))
         let token = urlSigner.token(bucket: bucket, path: path, expiresAt: expiresAt)
-        let route = LocalStorageRoutes.signPrefix.joined(separator: "/")
-        return try Self.url("\(Self.trimmed(publicBaseURL))/\(route)/\(bucket)/\(URIEncoding.encodePath(path))?token=\(token)")
+        return try Self.url("\(signPrefix)\(bucket)/\(URIEncoding.encodePath(path))?token=\(token)")
     }
 
     public func publicURL(bucket: String, path: String) throws(StorageError) -> URL {
         try ObjectPath.check(bucket: bucket, path: path)
-        let objectPart = "\(bucket)/\(URIEncoding.encodePath(path))"
-        if let publicAssetBaseURL {
-            return try Self.url("\(Self.trimmed(publicAssetBaseURL))/\(objectPart)")
-        }
-        let route = LocalStorageRoutes.publicPrefix.joined(separator: "/")
-        return try Self.url("\(Self.trimmed(publicBaseURL))/\(route)/\(objectPart)")
+        return try Self.url("\(publicPrefix)\(bucket)/\(URIEncoding.encodePath(path))")
     }
 
     /// Creates the root and bucket directories if missing and checks they are writable.

@@ -34,15 +34,29 @@ public enum ObjectPath {
             }
         }
         if path.hasPrefix("/") { throw .invalidPath("must be relative (no leading '/')") }
-        for segment in path.split(separator: "/", omittingEmptySubsequences: false) {
-            switch segment {
-            case "": throw .invalidPath("must not contain empty segments ('//' or a trailing '/')")
-            case ".", "..": throw .invalidPath("must not contain '.' or '..' segments")
-            default:
-                if segment.utf8.count > maxSegmentBytes {
-                    throw .invalidPath("each segment must be at most \(maxSegmentBytes) bytes")
-                }
+        // One pass over the bytes rather than `split` (this runs for every URL a status read builds).
+        var segmentStart = path.utf8.startIndex
+        var index = segmentStart
+        while true {
+            let atEnd = index == path.utf8.endIndex
+            if atEnd || path.utf8[index] == UInt8(ascii: "/") {
+                try checkSegment(path.utf8[segmentStart..<index])
+                if atEnd { break }
+                segmentStart = path.utf8.index(after: index)
             }
+            index = path.utf8.index(after: index)
+        }
+    }
+
+    private static func checkSegment(_ segment: Substring.UTF8View) throws(StorageError) {
+        switch segment.count {
+        case 0: throw .invalidPath("must not contain empty segments ('//' or a trailing '/')")
+        case 1 where segment.first == UInt8(ascii: "."), 2 where segment.allSatisfy({ $0 == UInt8(ascii: ".") }):
+            throw .invalidPath("must not contain '.' or '..' segments")
+        case maxSegmentBytes + 1 ..< Int.max:
+            throw .invalidPath("each segment must be at most \(maxSegmentBytes) bytes")
+        default:
+            return
         }
     }
 
@@ -76,10 +90,23 @@ public enum ObjectPath {
 /// characters `A-Z a-z 0-9 - . _ ~` becomes `%XX` (uppercase hex).
 enum URIEncoding {
     static func encode(_ text: some StringProtocol) -> String {
+        percentEncoded(text, keepingSlashes: false)
+    }
+
+    /// Encodes each segment and keeps the slashes between them.
+    static func encodePath(_ path: some StringProtocol) -> String {
+        percentEncoded(path, keepingSlashes: true)
+    }
+
+    /// Text that needs no escapes (our paths: ids, digits and `.webp`) comes back as it is;
+    /// this runs for every URL a status read builds.
+    private static func percentEncoded(_ text: some StringProtocol, keepingSlashes: Bool) -> String {
+        let kept = { (byte: UInt8) in isUnreserved(byte) || (keepingSlashes && byte == UInt8(ascii: "/")) }
+        if text.utf8.allSatisfy(kept) { return String(text) }
         var out = ""
-        out.reserveCapacity(text.utf8.count)
+        out.reserveCapacity(text.utf8.count * 3)
         for byte in text.utf8 {
-            if isUnreserved(byte) {
+            if kept(byte) {
                 out.unicodeScalars.append(Unicode.Scalar(byte))
             } else {
                 out += "%"
@@ -88,11 +115,6 @@ enum URIEncoding {
             }
         }
         return out
-    }
-
-    /// Encodes each segment and keeps the slashes between them.
-    static func encodePath(_ path: some StringProtocol) -> String {
-        path.split(separator: "/", omittingEmptySubsequences: false).map { encode($0) }.joined(separator: "/")
     }
 
     private static let hexDigits = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "A", "B", "C", "D", "E", "F"]
