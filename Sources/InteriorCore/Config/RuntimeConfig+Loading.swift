@@ -86,8 +86,10 @@ extension RuntimeConfig {
         if !modes.contains(defaults.mode) {
             throw ConfigError("defaults.mode", "\"\(defaults.mode.rawValue)\" is not one of modes")
         }
-        if !(1...10).contains(limits.maxVariants) {
-            throw ConfigError("limits.maxVariants", "must be between 1 and 10")
+        let ranges = [("maxVariants", limits.maxVariants, 1...10), ("maxMegapixels", limits.maxMegapixels, 1...200),
+                      ("minShortEdge", limits.minShortEdge, 1...4096), ("maxPromptLength", limits.maxPromptLength, 1...4000)]
+        for (name, value, range) in ranges where !range.contains(value) {
+            throw ConfigError("limits.\(name)", "must be between \(range.lowerBound) and \(range.upperBound)")
         }
         if !(1...limits.maxVariants).contains(defaults.variants) {
             throw ConfigError("defaults.variants", "must be between 1 and limits.maxVariants (\(limits.maxVariants))")
@@ -101,15 +103,6 @@ extension RuntimeConfig {
         if let odd = limits.acceptedMimeTypes.first(where: { !Limits.supportedMimeTypes.contains($0) }) {
             throw ConfigError("limits.acceptedMimeTypes",
                               "unsupported type \"\(odd)\" (supported: \(Limits.supportedMimeTypes.joined(separator: ", ")))")
-        }
-        if !(1...200).contains(limits.maxMegapixels) {
-            throw ConfigError("limits.maxMegapixels", "must be between 1 and 200")
-        }
-        if !(1...4096).contains(limits.minShortEdge) {
-            throw ConfigError("limits.minShortEdge", "must be between 1 and 4096")
-        }
-        if !(1...4000).contains(limits.maxPromptLength) {
-            throw ConfigError("limits.maxPromptLength", "must be between 1 and 4000")
         }
         if !(0...100_000).contains(limits.requestsPerMinute) {
             throw ConfigError("limits.requestsPerMinute", "must be between 0 (off) and 100000")
@@ -133,14 +126,8 @@ extension RuntimeConfig {
         if !plans.contains(where: { $0.id == defaultPlanId }) {
             throw ConfigError("defaultPlanId", "\"\(defaultPlanId)\" is not one of plans")
         }
-        let durations: [(String, Double)] = [
-            ("replicateRequest", timeouts.replicateRequest), ("statusPoll", timeouts.statusPoll),
-            ("stalePollThreshold", timeouts.stalePollThreshold), ("stuckCutoff", timeouts.stuckCutoff),
-            ("inputSignedURLTTL", timeouts.inputSignedURLTTL), ("sweeperInterval", timeouts.sweeperInterval),
-            ("reconcileAfter", timeouts.reconcileAfter), ("inboxLease", timeouts.inboxLease),
-            ("requestBodyIdle", timeouts.requestBodyIdle),
-        ]
-        for (name, seconds) in durations where !(seconds > 0 && seconds <= 86_400) {
+        // Every field of `timeouts`, so a new one cannot be left out of the check.
+        for case let (name?, seconds as Double) in Mirror(reflecting: timeouts).children where !(seconds > 0 && seconds <= 86_400) {
             throw ConfigError("timeouts.\(name)", "must be a number of seconds between 0 and 86400")
         }
         if !(1...600).contains(timeouts.inboxLease) {

@@ -4,11 +4,6 @@ import Foundation
 public struct Preset: Codable, Equatable, Sendable {
     public let id: String
     public let label: String
-
-    public init(id: String, label: String) {
-        self.id = id
-        self.label = label
-    }
 }
 
 /// A style: what the UI shows (`label`) and what the prompt says (`seed`).
@@ -16,12 +11,6 @@ public struct StylePreset: Codable, Equatable, Sendable {
     public let id: String
     public let label: String
     public let seed: String
-
-    public init(id: String, label: String, seed: String) {
-        self.id = id
-        self.label = label
-        self.seed = seed
-    }
 }
 
 /// A billing plan. Every plan allows one job in flight (a database rule, not a setting).
@@ -29,12 +18,6 @@ public struct Plan: Codable, Equatable, Sendable {
     public let id: String
     public let label: String
     public let monthlyGenerations: Int
-
-    public init(id: String, label: String, monthlyGenerations: Int) {
-        self.id = id
-        self.label = label
-        self.monthlyGenerations = monthlyGenerations
-    }
 }
 
 public struct GenerationDefaults: Codable, Equatable, Sendable {
@@ -73,7 +56,6 @@ public struct Limits: Codable, Equatable, Sendable {
     public static let supportedMimeTypes = ["image/jpeg", "image/png", "image/webp", "image/heic", "image/heif", "image/avif"]
 
     public var maxPixels: Int { maxMegapixels * 1_000_000 }
-
 }
 
 /// Every duration the engine waits for, in seconds.
@@ -142,19 +124,15 @@ public struct RuntimeConfig: Codable, Equatable, Sendable {
     }
 
     /// A room type by id or label, case-insensitively (SPEC §3).
-    public func roomType(matching text: String) -> Preset? {
-        let key = Self.matchKey(text)
-        return roomTypes.first { Self.matchKey($0.id) == key || Self.matchKey($0.label) == key }
-    }
+    public func roomType(matching text: String) -> Preset? { roomTypes.first { Self.names(text, $0.id, $0.label) } }
 
     /// A style by id or label, case-insensitively (SPEC §3).
-    public func style(matching text: String) -> StylePreset? {
-        let key = Self.matchKey(text)
-        return styles.first { Self.matchKey($0.id) == key || Self.matchKey($0.label) == key }
-    }
+    public func style(matching text: String) -> StylePreset? { styles.first { Self.names(text, $0.id, $0.label) } }
 
-    private static func matchKey(_ text: String) -> String {
-        text.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
+    /// Whether `text` is one of `names`, ignoring case and surrounding spaces.
+    private static func names(_ text: String, _ names: String...) -> Bool {
+        let key = { (name: String) in name.trimmingCharacters(in: .whitespacesAndNewlines).lowercased() }
+        return names.contains { key($0) == key(text) }
     }
 }
 
