@@ -30,7 +30,10 @@ extension RuntimeConfig {
             throw ConfigError(source, "must be an object at the top level")
         }
         if let models = object["models"], !(models is [Any]) { throw ConfigError("models", "must be a list of model profiles") }
-        if let section = objectSections.first(where: { object[$0] != nil && !(object[$0] is [String: Any] || object[$0] is NSNull) }) {
+        // The built-in defaults as a tree: what the file is laid over, and which keys hold an object.
+        let builtIn = (try? JSONSerialization.jsonObject(with: JSONEncoder().encode(RuntimeConfig()))) as? [String: Any] ?? [:]
+        let sections = builtIn.filter { $0.value is [String: Any] }.keys.sorted()
+        if let section = sections.first(where: { object[$0] != nil && !(object[$0] is [String: Any] || object[$0] is NSNull) }) {
             throw ConfigError(section, "must be an object")
         }
 
@@ -38,7 +41,7 @@ extension RuntimeConfig {
         do {
             switch format {
             case .json:
-                let merged = overlay(object, on: try JSONSerialization.jsonObject(with: JSONEncoder().encode(RuntimeConfig())))
+                let merged = overlay(object, on: builtIn)
                 config = try JSONDecoder().decode(RuntimeConfig.self, from: JSONSerialization.data(withJSONObject: merged))
             case .yaml:
                 // Decoded from the document's nodes, so a scalar keeps its text ("3:2" stays a ratio).
@@ -86,16 +89,20 @@ extension RuntimeConfig {
         if !modes.contains(defaults.mode) {
             throw ConfigError("defaults.mode", "\"\(defaults.mode.rawValue)\" is not one of modes")
         }
-        let ranges = [("maxVariants", limits.maxVariants, 1...10), ("maxMegapixels", limits.maxMegapixels, 1...200),
-                      ("minShortEdge", limits.minShortEdge, 1...4096), ("maxPromptLength", limits.maxPromptLength, 1...4000)]
-        for (name, value, range) in ranges where !range.contains(value) {
-            throw ConfigError("limits.\(name)", "must be between \(range.lowerBound) and \(range.upperBound)")
+        // The limits with a plain range; how the message shows it where numbers alone would not say it.
+        let ranges: [(String, Int, ClosedRange<Int>, String?)] = [
+            ("maxVariants", limits.maxVariants, 1...10, nil),
+            ("maxUploadBytes", limits.maxUploadBytes, 1024...100 * 1024 * 1024, "1 KiB and 100 MiB"),
+            ("maxMegapixels", limits.maxMegapixels, 1...200, nil),
+            ("minShortEdge", limits.minShortEdge, 1...4096, nil),
+            ("maxPromptLength", limits.maxPromptLength, 1...4000, nil),
+            ("requestsPerMinute", limits.requestsPerMinute, 0...100_000, "0 (off) and 100000"),
+        ]
+        for (name, value, range, shown) in ranges where !range.contains(value) {
+            throw ConfigError("limits.\(name)", "must be between \(shown ?? "\(range.lowerBound) and \(range.upperBound)")")
         }
         if !(1...limits.maxVariants).contains(defaults.variants) {
             throw ConfigError("defaults.variants", "must be between 1 and limits.maxVariants (\(limits.maxVariants))")
-        }
-        if limits.maxUploadBytes < 1024 || limits.maxUploadBytes > 100 * 1024 * 1024 {
-            throw ConfigError("limits.maxUploadBytes", "must be between 1 KiB and 100 MiB")
         }
         if limits.acceptedMimeTypes.isEmpty {
             throw ConfigError("limits.acceptedMimeTypes", "must list at least one type")
@@ -103,9 +110,6 @@ extension RuntimeConfig {
         if let odd = limits.acceptedMimeTypes.first(where: { !Limits.supportedMimeTypes.contains($0) }) {
             throw ConfigError("limits.acceptedMimeTypes",
                               "unsupported type \"\(odd)\" (supported: \(Limits.supportedMimeTypes.joined(separator: ", ")))")
-        }
-        if !(0...100_000).contains(limits.requestsPerMinute) {
-            throw ConfigError("limits.requestsPerMinute", "must be between 0 (off) and 100000")
         }
         if limits.maxBodyBytesInFlightPerUser < limits.maxSubmitBodyBytes {
             throw ConfigError("limits.maxBodyBytesInFlightPerUser",
@@ -165,12 +169,6 @@ extension RuntimeConfig {
             seen.formUnion(names)
         }
     }
-
-    /// The keys whose value is an object (`limits`), in the order a file's errors name them.
-    private static let objectSections: [String] = {
-        let tree = (try? JSONSerialization.jsonObject(with: JSONEncoder().encode(RuntimeConfig()))) as? [String: Any] ?? [:]
-        return tree.filter { $0.value is [String: Any] }.keys.sorted()
-    }()
 
     /// The first key of `file` that `known` (the decoded config, encoded again) lacks.
     private static func unknownKey(in file: Any, known: Any, path: String) -> String? {

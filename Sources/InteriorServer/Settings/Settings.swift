@@ -156,7 +156,8 @@ extension Settings {
     }
 
     /// A whole number in `range`; `what` is how the message names it.
-    private static func number(_ key: String, _ raw: String, in range: ClosedRange<Int>, _ what: String = "a number") throws(ConfigError) -> Int {
+    private static func number(_ key: String, _ raw: String, in range: ClosedRange<Int>,
+                               _ what: String = "a number") throws(ConfigError) -> Int {
         guard let number = Int(raw), range.contains(number) else {
             throw ConfigError(key, "must be \(what) between \(range.lowerBound) and \(range.upperBound), not \"\(raw)\"")
         }
