@@ -11,4 +11,10 @@ public struct ConfigError: Error, Equatable, CustomStringConvertible, Sendable {
     }
 
     public var description: String { "\(key): \(message)" }
+
+    /// The same error named under a file (`config/runtime.json: limits.maxVariants`), unless
+    /// it already is.
+    public func within(_ source: String) -> ConfigError {
+        key == source || key.hasPrefix("\(source): ") ? self : ConfigError("\(source): \(key)", message)
+    }
 }

@@ -30,7 +30,10 @@ extension RuntimeConfig {
             throw ConfigError(source, "must be an object at the top level")
         }
         if let models = object["models"], !(models is [Any]) { throw ConfigError("models", "must be a list of model profiles") }
-        if let section = objectSections.first(where: { object[$0] != nil && !(object[$0] is [String: Any] || object[$0] is NSNull) }) {
+        // The built-in defaults as a tree: what the file is laid over, and which keys hold an object.
+        let builtIn = (try? JSONSerialization.jsonObject(with: JSONEncoder().encode(RuntimeConfig()))) as? [String: Any] ?? [:]
+        let sections = builtIn.filter { $0.value is [String: Any] }.keys.sorted()
+        if let section = sections.first(where: { object[$0] != nil && !(object[$0] is [String: Any] || object[$0] is NSNull) }) {
             throw ConfigError(section, "must be an object")
         }
 
@@ -38,7 +41,7 @@ extension RuntimeConfig {
         do {
             switch format {
             case .json:
-                let merged = overlay(object, on: try JSONSerialization.jsonObject(with: JSONEncoder().encode(RuntimeConfig())))
+                let merged = overlay(object, on: builtIn)
                 config = try JSONDecoder().decode(RuntimeConfig.self, from: JSONSerialization.data(withJSONObject: merged))
             case .yaml:
                 // Decoded from the document's nodes, so a scalar keeps its text ("3:2" stays a ratio).
@@ -86,14 +89,20 @@ extension RuntimeConfig {
         if !modes.contains(defaults.mode) {
             throw ConfigError("defaults.mode", "\"\(defaults.mode.rawValue)\" is not one of modes")
         }
-        if !(1...10).contains(limits.maxVariants) {
-            throw ConfigError("limits.maxVariants", "must be between 1 and 10")
+        // The limits with a plain range; how the message shows it where numbers alone would not say it.
+        let ranges: [(String, Int, ClosedRange<Int>, String?)] = [
+            ("maxVariants", limits.maxVariants, 1...10, nil),
+            ("maxUploadBytes", limits.maxUploadBytes, 1024...100 * 1024 * 1024, "1 KiB and 100 MiB"),
+            ("maxMegapixels", limits.maxMegapixels, 1...200, nil),
+            ("minShortEdge", limits.minShortEdge, 1...4096, nil),
+            ("maxPromptLength", limits.maxPromptLength, 1...4000, nil),
+            ("requestsPerMinute", limits.requestsPerMinute, 0...100_000, "0 (off) and 100000"),
+        ]
+        for (name, value, range, shown) in ranges where !range.contains(value) {
+            throw ConfigError("limits.\(name)", "must be between \(shown ?? "\(range.lowerBound) and \(range.upperBound)")")
         }
         if !(1...limits.maxVariants).contains(defaults.variants) {
             throw ConfigError("defaults.variants", "must be between 1 and limits.maxVariants (\(limits.maxVariants))")
-        }
-        if limits.maxUploadBytes < 1024 || limits.maxUploadBytes > 100 * 1024 * 1024 {
-            throw ConfigError("limits.maxUploadBytes", "must be between 1 KiB and 100 MiB")
         }
         if limits.acceptedMimeTypes.isEmpty {
             throw ConfigError("limits.acceptedMimeTypes", "must list at least one type")
@@ -101,18 +110,6 @@ extension RuntimeConfig {
         if let odd = limits.acceptedMimeTypes.first(where: { !Limits.supportedMimeTypes.contains($0) }) {
             throw ConfigError("limits.acceptedMimeTypes",
                               "unsupported type \"\(odd)\" (supported: \(Limits.supportedMimeTypes.joined(separator: ", ")))")
-        }
-        if !(1...200).contains(limits.maxMegapixels) {
-            throw ConfigError("limits.maxMegapixels", "must be between 1 and 200")
-        }
-        if !(1...4096).contains(limits.minShortEdge) {
-            throw ConfigError("limits.minShortEdge", "must be between 1 and 4096")
-        }
-        if !(1...4000).contains(limits.maxPromptLength) {
-            throw ConfigError("limits.maxPromptLength", "must be between 1 and 4000")
-        }
-        if !(0...100_000).contains(limits.requestsPerMinute) {
-            throw ConfigError("limits.requestsPerMinute", "must be between 0 (off) and 100000")
         }
         if limits.maxBodyBytesInFlightPerUser < limits.maxSubmitBodyBytes {
             throw ConfigError("limits.maxBodyBytesInFlightPerUser",
@@ -133,14 +130,8 @@ extension RuntimeConfig {
         if !plans.contains(where: { $0.id == defaultPlanId }) {
             throw ConfigError("defaultPlanId", "\"\(defaultPlanId)\" is not one of plans")
         }
-        let durations: [(String, Double)] = [
-            ("replicateRequest", timeouts.replicateRequest), ("statusPoll", timeouts.statusPoll),
-            ("stalePollThreshold", timeouts.stalePollThreshold), ("stuckCutoff", timeouts.stuckCutoff),
-            ("inputSignedURLTTL", timeouts.inputSignedURLTTL), ("sweeperInterval", timeouts.sweeperInterval),
-            ("reconcileAfter", timeouts.reconcileAfter), ("inboxLease", timeouts.inboxLease),
-            ("requestBodyIdle", timeouts.requestBodyIdle),
-        ]
-        for (name, seconds) in durations where !(seconds > 0 && seconds <= 86_400) {
+        // Every field of `timeouts`, so a new one cannot be left out of the check.
+        for case let (name?, seconds as Double) in Mirror(reflecting: timeouts).children where !(seconds > 0 && seconds <= 86_400) {
             throw ConfigError("timeouts.\(name)", "must be a number of seconds between 0 and 86400")
         }
         if !(1...600).contains(timeouts.inboxLease) {
@@ -178,12 +169,6 @@ extension RuntimeConfig {
             seen.formUnion(names)
         }
     }
-
-    /// The keys whose value is an object (`limits`), in the order a file's errors name them.
-    private static let objectSections: [String] = {
-        let tree = (try? JSONSerialization.jsonObject(with: JSONEncoder().encode(RuntimeConfig()))) as? [String: Any] ?? [:]
-        return tree.filter { $0.value is [String: Any] }.keys.sorted()
-    }()
 
     /// The first key of `file` that `known` (the decoded config, encoded again) lacks.
     private static func unknownKey(in file: Any, known: Any, path: String) -> String? {

@@ -4,11 +4,6 @@ import Foundation
 public struct Preset: Codable, Equatable, Sendable {
     public let id: String
     public let label: String
-
-    public init(id: String, label: String) {
-        self.id = id
-        self.label = label
-    }
 }
 
 /// A style: what the UI shows (`label`) and what the prompt says (`seed`).
@@ -16,12 +11,6 @@ public struct StylePreset: Codable, Equatable, Sendable {
     public let id: String
     public let label: String
     public let seed: String
-
-    public init(id: String, label: String, seed: String) {
-        self.id = id
-        self.label = label
-        self.seed = seed
-    }
 }
 
 /// A billing plan. Every plan allows one job in flight (a database rule, not a setting).
@@ -29,12 +18,6 @@ public struct Plan: Codable, Equatable, Sendable {
     public let id: String
     public let label: String
     public let monthlyGenerations: Int
-
-    public init(id: String, label: String, monthlyGenerations: Int) {
-        self.id = id
-        self.label = label
-        self.monthlyGenerations = monthlyGenerations
-    }
 }
 
 public struct GenerationDefaults: Codable, Equatable, Sendable {
@@ -73,7 +56,6 @@ public struct Limits: Codable, Equatable, Sendable {
     public static let supportedMimeTypes = ["image/jpeg", "image/png", "image/webp", "image/heic", "image/heif", "image/avif"]
 
     public var maxPixels: Int { maxMegapixels * 1_000_000 }
-
 }
 
 /// Every duration the engine waits for, in seconds.
@@ -130,10 +112,7 @@ public struct RuntimeConfig: Codable, Equatable, Sendable {
     }
 
     /// The profile of a model id, ignoring case and surrounding spaces.
-    public func modelProfile(named id: String) -> ModelProfile? {
-        let key = id.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
-        return modelProfiles.first { $0.id == key }
-    }
+    public func modelProfile(named id: String) -> ModelProfile? { modelProfiles.first { $0.id == Self.matchKey(id) } }
 
     /// The plan a profile is on: its own if known, else the default plan.
     public func plan(id: String?) -> Plan {
@@ -143,19 +122,16 @@ public struct RuntimeConfig: Codable, Equatable, Sendable {
 
     /// A room type by id or label, case-insensitively (SPEC §3).
     public func roomType(matching text: String) -> Preset? {
-        let key = Self.matchKey(text)
-        return roomTypes.first { Self.matchKey($0.id) == key || Self.matchKey($0.label) == key }
+        roomTypes.first { [$0.id, $0.label].map(Self.matchKey).contains(Self.matchKey(text)) }
     }
 
     /// A style by id or label, case-insensitively (SPEC §3).
     public func style(matching text: String) -> StylePreset? {
-        let key = Self.matchKey(text)
-        return styles.first { Self.matchKey($0.id) == key || Self.matchKey($0.label) == key }
+        styles.first { [$0.id, $0.label].map(Self.matchKey).contains(Self.matchKey(text)) }
     }
 
-    private static func matchKey(_ text: String) -> String {
-        text.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
-    }
+    /// How ids and labels are compared: ignoring case and surrounding spaces.
+    private static func matchKey(_ text: String) -> String { text.trimmingCharacters(in: .whitespacesAndNewlines).lowercased() }
 }
 
 // MARK: - Built-in presets
@@ -174,28 +150,19 @@ extension RuntimeConfig {
         Preset(id: "kids_room", label: "Kids Room"),
     ]
 
+    /// Id, label and the prompt's words for each.
     public static let builtInStyles: [StylePreset] = [
-        StylePreset(id: "coastal_au", label: "Coastal AU",
-                    seed: "light timbers, white walls, linen, pale blues and greens"),
-        StylePreset(id: "contemporary_au", label: "Contemporary AU",
-                    seed: "clean lines, matte finishes, warm neutrals"),
-        StylePreset(id: "hamptons_au", label: "Hamptons AU",
-                    seed: "crisp white joinery, navy accents, rattan, shaker profiles"),
-        StylePreset(id: "japandi", label: "Japandi",
-                    seed: "natural woods, minimal forms, soft contrast"),
-        StylePreset(id: "scandi_au", label: "Scandi AU",
-                    seed: "light oak, white and soft grey, cosy textiles"),
-        StylePreset(id: "minimal_au", label: "Minimal AU",
-                    seed: "restrained palette, functional layout, hidden storage"),
-        StylePreset(id: "midcentury_au", label: "Mid-Century AU",
-                    seed: "teak, low profiles, muted colour pops"),
-        StylePreset(id: "industrial_au", label: "Industrial AU",
-                    seed: "concrete, black metal, leather, exposed brick"),
-        StylePreset(id: "queenslander", label: "Queenslander",
-                    seed: "VJ panelling, high ceilings, timber fretwork, breezy verandah feel"),
-        StylePreset(id: "modern_farmhouse_au", label: "Modern Farmhouse AU",
-                    seed: "shiplap, warm timber, matte black fittings"),
-    ]
+        ("coastal_au", "Coastal AU", "light timbers, white walls, linen, pale blues and greens"),
+        ("contemporary_au", "Contemporary AU", "clean lines, matte finishes, warm neutrals"),
+        ("hamptons_au", "Hamptons AU", "crisp white joinery, navy accents, rattan, shaker profiles"),
+        ("japandi", "Japandi", "natural woods, minimal forms, soft contrast"),
+        ("scandi_au", "Scandi AU", "light oak, white and soft grey, cosy textiles"),
+        ("minimal_au", "Minimal AU", "restrained palette, functional layout, hidden storage"),
+        ("midcentury_au", "Mid-Century AU", "teak, low profiles, muted colour pops"),
+        ("industrial_au", "Industrial AU", "concrete, black metal, leather, exposed brick"),
+        ("queenslander", "Queenslander", "VJ panelling, high ceilings, timber fretwork, breezy verandah feel"),
+        ("modern_farmhouse_au", "Modern Farmhouse AU", "shiplap, warm timber, matte black fittings"),
+    ].map { StylePreset(id: $0, label: $1, seed: $2) }
 
     public static let builtInPlans: [Plan] = [
         Plan(id: "free", label: "Free", monthlyGenerations: 10),

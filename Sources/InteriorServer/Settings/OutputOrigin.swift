@@ -34,45 +34,22 @@ public struct OutputOrigin: Sendable, Equatable, CustomStringConvertible {
         return OutputOrigin(scheme: scheme, host: Self.unbracketed(host), port: url.port, includesSubdomains: false)
     }
 
-    /// An entry of `REPLICATE_OUTPUT_HOSTS`; nil if it is none of the accepted shapes.
+    /// An entry of `REPLICATE_OUTPUT_HOSTS`; nil if it is none of the accepted shapes. URL
+    /// reads it; refused first is what URL would take but an origin has not: a user, a path,
+    /// a query, a wildcard, an escape, an empty port.
     public static func parse(_ entry: String) -> OutputOrigin? {
-        var rest = entry.trimmingCharacters(in: .whitespaces).lowercased()
-        var scheme = "https"
-        if let range = rest.range(of: "://") {
-            scheme = String(rest[..<range.lowerBound])
-            guard scheme == "https" || scheme == "http" else { return nil }
-            rest = String(rest[range.upperBound...])
-            if rest.hasSuffix("/") { rest.removeLast() }
-        }
-        guard !rest.isEmpty, !rest.contains(where: { "/?#@*\\ ".contains($0) }) else { return nil }
-        var host = rest
-        var port: Int?
-        if rest.hasPrefix("[") {
-            // [v6] or [v6]:port
-            guard let close = rest.firstIndex(of: "]") else { return nil }
-            host = String(rest[rest.index(after: rest.startIndex)..<close])
-            let after = rest[rest.index(after: close)...]
-            if !after.isEmpty {
-                guard after.hasPrefix(":"), let number = Int(after.dropFirst()) else { return nil }
-                port = number
-            }
-        } else if let colon = rest.lastIndex(of: ":") {
-            guard rest.firstIndex(of: ":") == colon, let number = Int(rest[rest.index(after: colon)...]) else { return nil }
-            host = String(rest[..<colon])
-            port = number
-        }
-        if let port, !(1...65535).contains(port) { return nil }
-        guard !host.isEmpty, host.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "." || $0 == "-" || $0 == ":" }) else { return nil }
-        return OutputOrigin(scheme: scheme, host: host, port: port, includesSubdomains: true)
+        let text = entry.trimmingCharacters(in: .whitespaces).lowercased()
+        guard !text.hasSuffix(":"), !text.contains(where: { "?#@*\\% ".contains($0) }),
+              let url = URL(string: text.contains("://") ? text : "https://\(text)"), ["", "/"].contains(url.path),
+              let origin = exact(url), (1...65535).contains(origin.port),
+              origin.host.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "." || $0 == "-" || $0 == ":" }) else { return nil }
+        return OutputOrigin(scheme: origin.scheme, host: origin.host, port: origin.port, includesSubdomains: true)
     }
 
     /// Whether `url` is at this origin: same scheme, same port, same host (or a subdomain).
     public func admits(_ url: URL) -> Bool {
-        guard let scheme = url.scheme?.lowercased(), scheme == self.scheme,
-              let rawHost = url.host, !rawHost.isEmpty else { return false }
-        let host = Self.unbracketed(rawHost).lowercased()
-        guard (url.port ?? Self.defaultPort(of: scheme)) == port else { return false }
-        return host == self.host || (includesSubdomains && host.hasSuffix("." + self.host))
+        guard let other = Self.exact(url), other.scheme == scheme, other.port == port else { return false }
+        return other.host == host || (includesSubdomains && other.host.hasSuffix("." + host))
     }
 
     public var description: String {

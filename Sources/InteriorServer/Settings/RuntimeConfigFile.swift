@@ -28,13 +28,8 @@ struct RuntimeConfigFile: FileConfigSnapshot {
 
     /// The file's config, or the one-line error naming the file and the key.
     static func parse(_ data: Data, source: String) -> Result<RuntimeConfig, ConfigError> {
-        Result { () throws(ConfigError) in
-            do throws(ConfigError) {
-                return try RuntimeConfig.parse(data, format: .init(path: source), source: source)
-            } catch {
-                throw error.key == source ? error : ConfigError("\(source): \(error.key)", error.message)
-            }
-        }
+        Result { () throws(ConfigError) in try RuntimeConfig.parse(data, format: .init(path: source), source: source) }
+            .mapError { $0.within(source) }
     }
 
     /// No key is offered one by one (see above).

@@ -80,8 +80,7 @@ final class LiveRuntime: Sendable {
             state.withLockedValue { $0 = next }
             logger.notice("runtime config reloaded", metadata: ["file": "\(source)"])
         } catch {
-            let line = error.key.hasPrefix(source) ? error : ConfigError("\(source): \(error.key)", error.message)
-            logger.error("runtime config refused, the previous one stays in force: \(line)")
+            logger.error("runtime config refused, the previous one stays in force: \(error.within(source))")
         }
     }
 

@@ -58,7 +58,7 @@ public struct Settings: Sendable {
     public var database: DatabaseLocation
     /// PostgreSQL connections this instance holds at most (`DATABASE_POOL_SIZE`). SQLite keeps
     /// its own rule: one connection per event loop.
-    public var databasePoolSize: Int = Settings.defaultDatabasePoolSize
+    public var databasePoolSize: Int
     public var storage: StorageLocation
     public var publicBucket: String
     public var privateBucket: String
@@ -78,9 +78,8 @@ public struct Settings: Sendable {
     public var runtimeConfigURL: URL?
     /// The runtime config as read at start-up; what requests use is `RuntimeState`'s.
     public var runtime: RuntimeConfig
-    /// The environment as read at start-up (a reloaded model profile may name a secret in it);
-    /// only the built-in defaults until `load` sets it.
-    public var environment = Environment(process: [:], workingDirectory: nil)
+    /// The environment as read at start-up (a reloaded model profile may name a secret in it).
+    public var environment: Environment
     /// The try-it page's files (`WEB_ROOT`, else found beside the executable); nil: not served.
     public var webRoot: URL?
     /// Where spans are exported (the `OTEL_` variables); nil: tracing is off.
@@ -102,57 +101,50 @@ extension Settings {
     ///   - executable: where the running program is; the page's files are looked for near it.
     public static func load(environment processEnvironment: [String: String], workingDirectory: URL,
                             executable: URL? = Bundle.main.executableURL) throws(ConfigError) -> Settings {
-        let environment = Environment(process: processEnvironment, workingDirectory: workingDirectory)
+        try Settings(Environment(process: processEnvironment, workingDirectory: workingDirectory),
+                     workingDirectory: workingDirectory, executable: executable)
+    }
+
+    /// Each property once, in the order the checks run (the first bad value is the one reported).
+    private init(_ environment: Environment, workingDirectory: URL, executable: URL?) throws(ConfigError) {
         let value = { (key: String) in environment(key) }
         let required = { (key: String) in value(key)! }  // the built-in defaults name it
-
-        let deployment: Deployment = try parse("ENV", required("ENV"), as: Deployment.self, "development, testing or production")
+        self.environment = environment
+        deployment = try Self.parse("ENV", required("ENV"), as: Deployment.self, "development, testing or production")
         let production = deployment == .production
+        host = required("HOST")
+        port = try Self.number("PORT", required("PORT"), in: 0...65535)
+        publicBaseURL = try Self.parseHTTPURL(value("PUBLIC_BASE_URL") ?? "http://127.0.0.1:\(port == 0 ? 8080 : port)", key: "PUBLIC_BASE_URL")
 
-        let port = try parsePort(required("PORT"))
-        let publicBaseURL = try parseHTTPURL(value("PUBLIC_BASE_URL") ?? "http://127.0.0.1:\(port == 0 ? 8080 : port)", key: "PUBLIC_BASE_URL")
-
-        let database = try parseDatabase(required("DATABASE_URL"), relativeTo: workingDirectory)
-        let databasePoolSize = try parsePoolSize(required("DATABASE_POOL_SIZE"))
-        let webRoot = try WebRoot.resolve(value("WEB_ROOT"), workingDirectory: workingDirectory, executable: executable)
-        let storage = try parseStorage(required("STORAGE_URL"), relativeTo: workingDirectory,
-                                       environment: ["S3_ACCESS_KEY_ID", "S3_SECRET_ACCESS_KEY", "PUBLIC_ASSET_BASE_URL"].reduce(into: [:]) { $0[$1] = value($1) })
-        let publicBucket = try parseBucket(required("STORAGE_PUBLIC_BUCKET"), key: "STORAGE_PUBLIC_BUCKET")
-        let privateBucket = try parseBucket(required("STORAGE_PRIVATE_BUCKET"), key: "STORAGE_PRIVATE_BUCKET")
+        database = try Self.parseDatabase(required("DATABASE_URL"), relativeTo: workingDirectory)
+        databasePoolSize = try Self.number("DATABASE_POOL_SIZE", required("DATABASE_POOL_SIZE"), in: 1...100, "a whole number of connections")
+        webRoot = try WebRoot.resolve(value("WEB_ROOT"), workingDirectory: workingDirectory, executable: executable)
+        storage = try Self.parseStorage(required("STORAGE_URL"), relativeTo: workingDirectory,
+                                        environment: ["S3_ACCESS_KEY_ID", "S3_SECRET_ACCESS_KEY", "PUBLIC_ASSET_BASE_URL"].reduce(into: [:]) { $0[$1] = value($1) })
+        publicBucket = try Self.parseBucket(required("STORAGE_PUBLIC_BUCKET"), key: "STORAGE_PUBLIC_BUCKET")
+        privateBucket = try Self.parseBucket(required("STORAGE_PRIVATE_BUCKET"), key: "STORAGE_PRIVATE_BUCKET")
         if publicBucket == privateBucket {
             throw ConfigError("STORAGE_PRIVATE_BUCKET", "must differ from STORAGE_PUBLIC_BUCKET (uploads must never be public)")
         }
-        let signingSecret = value("STORAGE_SIGNING_SECRET").map(Secret.init)
-        if let signingSecret, signingSecret.value.utf8.count < 32 {
+        storageSigningSecret = value("STORAGE_SIGNING_SECRET").map(Secret.init)
+        if let storageSigningSecret, storageSigningSecret.value.utf8.count < 32 {
             throw ConfigError("STORAGE_SIGNING_SECRET", "must be at least 32 characters")
         }
-        if production, signingSecret == nil, case .local = storage {
+        if production, storageSigningSecret == nil, case .local = storage {
             throw ConfigError("STORAGE_SIGNING_SECRET", "required in production (a random key would break signed URLs on every restart)")
         }
-        let publicAssetBaseURL = try value("PUBLIC_ASSET_BASE_URL").map { raw throws(ConfigError) in try parseHTTPURL(raw, key: "PUBLIC_ASSET_BASE_URL") }
-        let auth = try parseAuth(value, production: production)
-        let logLevel = try parse("LOG_LEVEL", required("LOG_LEVEL"), as: Logger.Level.self,
-                                 "one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))")
-        let logFormat = try parse("LOG_FORMAT", value("LOG_FORMAT") ?? (production ? "json" : "text"), as: LogFormat.self, "text or json")
+        publicAssetBaseURL = try value("PUBLIC_ASSET_BASE_URL").map { raw throws(ConfigError) in try Self.parseHTTPURL(raw, key: "PUBLIC_ASSET_BASE_URL") }
+        auth = try Self.parseAuth(value, production: production)
+        logLevel = try Self.parse("LOG_LEVEL", required("LOG_LEVEL"), as: Logger.Level.self,
+                                  "one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))")
+        logFormat = try Self.parse("LOG_FORMAT", value("LOG_FORMAT") ?? (production ? "json" : "text"), as: LogFormat.self, "text or json")
 
-        let (runtimePath, runtimeURL, runtime) = try loadRuntimeConfig(explicitPath: value("INTERIOR_CONFIG"), workingDirectory: workingDirectory)
-        var replicate = try parseReplicate(value, production: production)
+        (runtimeConfigPath, runtimeConfigURL, runtime) = try Self.loadRuntimeConfig(explicitPath: value("INTERIOR_CONFIG"), workingDirectory: workingDirectory)
+        replicate = try Self.parseReplicate(value, production: production)
         try replicate.resolveModel(in: runtime, environment: environment)
-
-        var settings = Settings(
-            deployment: deployment, host: required("HOST"), port: port, publicBaseURL: publicBaseURL,
-            database: database, storage: storage, publicBucket: publicBucket, privateBucket: privateBucket,
-            storageSigningSecret: signingSecret, publicAssetBaseURL: publicAssetBaseURL,
-            replicate: replicate, auth: auth, logLevel: logLevel, logFormat: logFormat,
-            metricsToken: value("METRICS_TOKEN").map(Secret.init),
-            dataDirectory: workingDirectory.appendingPathComponent("data", isDirectory: true),
-            runtimeConfigPath: runtimePath, runtime: runtime)
-        settings.runtimeConfigURL = runtimeURL
-        settings.environment = environment
-        settings.databasePoolSize = databasePoolSize
-        settings.webRoot = webRoot
-        settings.tracing = try TracingSettings.parse(value)
-        return settings
+        metricsToken = value("METRICS_TOKEN").map(Secret.init)
+        dataDirectory = workingDirectory.appendingPathComponent("data", isDirectory: true)
+        tracing = try TracingSettings.parse(value)
     }
 
     // MARK: - Parsers
@@ -163,18 +155,13 @@ extension Settings {
         return parsed
     }
 
-    private static func parsePort(_ raw: String) throws(ConfigError) -> Int {
-        guard let port = Int(raw), (0...65535).contains(port) else {
-            throw ConfigError("PORT", "must be a number between 0 and 65535, not \"\(raw)\"")
+    /// A whole number in `range`; `what` is how the message names it.
+    private static func number(_ key: String, _ raw: String, in range: ClosedRange<Int>,
+                               _ what: String = "a number") throws(ConfigError) -> Int {
+        guard let number = Int(raw), range.contains(number) else {
+            throw ConfigError(key, "must be \(what) between \(range.lowerBound) and \(range.upperBound), not \"\(raw)\"")
         }
-        return port
-    }
-
-    private static func parsePoolSize(_ raw: String) throws(ConfigError) -> Int {
-        guard let size = Int(raw), (1...100).contains(size) else {
-            throw ConfigError("DATABASE_POOL_SIZE", "must be a whole number of connections between 1 and 100, not \"\(raw)\"")
-        }
-        return size
+        return number
     }
 
     static func parseHTTPURL(_ raw: String, key: String) throws(ConfigError) -> URL {
@@ -224,27 +211,18 @@ extension Settings {
 
     private static func parseStorage(_ raw: String, relativeTo directory: URL, environment: [String: String]) throws(ConfigError) -> StorageLocation {
         let scheme = raw.range(of: "://").map { raw[..<$0.lowerBound].lowercased() }
-        do {
-            switch scheme {
-            case "file": return .local(root: try LocalBlobStore.root(fromStorageURL: raw, workingDirectory: directory))
-            case "s3": return .s3(try S3Configuration.parse(storageURL: raw, environment: environment))
-            case let scheme?: throw ConfigError("STORAGE_URL", "unsupported scheme \"\(scheme)\" (use file or s3)")
-            case nil: throw ConfigError("STORAGE_URL", "must look like file://data/storage or s3://?endpoint=...&region=...")
-            }
-        } catch let problem as ConfigProblem {
-            throw ConfigError(problem.key, problem.message)
-        } catch let error as ConfigError {
-            throw error
+        do throws(ConfigProblem) {
+            if scheme == "file" { return .local(root: try LocalBlobStore.root(fromStorageURL: raw, workingDirectory: directory)) }
+            if scheme == "s3" { return .s3(try S3Configuration.parse(storageURL: raw, environment: environment)) }
         } catch {
-            throw ConfigError("STORAGE_URL", "could not be read")
+            throw ConfigError(error.key, error.message)
         }
+        guard let scheme else { throw ConfigError("STORAGE_URL", "must look like file://data/storage or s3://?endpoint=...&region=...") }
+        throw ConfigError("STORAGE_URL", "unsupported scheme \"\(scheme)\" (use file or s3)")
     }
 
     private static func parseBucket(_ raw: String, key: String) throws(ConfigError) -> String {
-        let allowed = raw.utf8.allSatisfy { byte in
-            (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
-                || byte == UInt8(ascii: "-") || byte == UInt8(ascii: ".")
-        }
+        let allowed = raw.allSatisfy { $0.isASCII && ($0.isLowercase || $0.isNumber || $0 == "-" || $0 == ".") }
         guard allowed, (3...63).contains(raw.count), raw.first != "-", raw.first != "." else {
             throw ConfigError(key, "must be 3–63 lowercase letters, digits, '-' or '.'")
         }
@@ -272,18 +250,15 @@ extension Settings {
         var outputOrigins = [OutputOrigin.replicateDelivery]
         if let raw = value("REPLICATE_OUTPUT_HOSTS") {
             let entries = raw.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-            outputOrigins = []
-            for entry in entries {
+            if entries.isEmpty { throw ConfigError("REPLICATE_OUTPUT_HOSTS", "must list at least one host") }
+            outputOrigins = try entries.map { entry throws(ConfigError) in
                 guard let origin = OutputOrigin.parse(entry) else {
                     throw ConfigError("REPLICATE_OUTPUT_HOSTS", "\"\(entry)\" is not host, host:port or https://host[:port]")
                 }
                 if production, origin.scheme != "https" {
                     throw ConfigError("REPLICATE_OUTPUT_HOSTS", "\"\(entry)\": outputs are downloaded over https only in production")
                 }
-                outputOrigins.append(origin)
-            }
-            guard !outputOrigins.isEmpty else {
-                throw ConfigError("REPLICATE_OUTPUT_HOSTS", "must list at least one host")
+                return origin
             }
         }
         return Replicate(token: token, baseURL: baseURL, model: model, webhookSecret: webhookSecret, outputOrigins: outputOrigins)
@@ -291,10 +266,7 @@ extension Settings {
 
     private static func parseAuth(_ value: (String) -> String?, production: Bool) throws(ConfigError) -> AuthMode {
         let secret = value("AUTH_JWT_SECRET").map(Secret.init)
-        var jwksURL: URL?
-        if let raw = value("AUTH_JWKS_URL") {
-            jwksURL = try parseHTTPURL(raw, key: "AUTH_JWKS_URL")
-        }
+        let jwksURL = try value("AUTH_JWKS_URL").map { raw throws(ConfigError) in try parseHTTPURL(raw, key: "AUTH_JWKS_URL") }
         if let secret, secret.value.utf8.count < 32 {
             throw ConfigError("AUTH_JWT_SECRET", "must be at least 32 characters")
         }
@@ -314,13 +286,7 @@ extension Settings {
     }
 
     private static func loadRuntimeConfig(explicitPath: String?, workingDirectory: URL) throws(ConfigError) -> (String?, URL?, RuntimeConfig) {
-        let candidates: [String]
-        if let explicitPath {
-            candidates = [explicitPath]
-        } else {
-            candidates = ["config/runtime.json", "config/runtime.yaml", "config/runtime.yml"]
-        }
-        for candidate in candidates {
+        for candidate in explicitPath.map({ [$0] }) ?? ["config/runtime.json", "config/runtime.yaml", "config/runtime.yml"] {
             let url = candidate.hasPrefix("/") ? URL(fileURLWithPath: candidate) : workingDirectory.appendingPathComponent(candidate)
             guard let data = FileManager.default.contents(atPath: url.path) else {
                 if explicitPath != nil { throw ConfigError("INTERIOR_CONFIG", "cannot read \(candidate)") }

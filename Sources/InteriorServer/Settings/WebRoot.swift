@@ -24,13 +24,9 @@ enum WebRoot {
     /// (`/usr/local/bin/interior`, `/usr/local/share/interior/Public`).
     static func locate(near executable: URL) -> URL? {
         let directory = executable.resolvingSymlinksInPath().deletingLastPathComponent()
-        var candidates: [URL] = []
-        var ancestor = directory
-        for _ in 0..<4 {
-            candidates.append(ancestor.appendingPathComponent("Public", isDirectory: true))
-            ancestor = ancestor.deletingLastPathComponent()
-        }
-        candidates.append(directory.deletingLastPathComponent().appendingPathComponent("share/interior/Public", isDirectory: true))
+        let ancestors = sequence(first: directory) { $0.deletingLastPathComponent() }.prefix(4)
+        let candidates = ancestors.map { $0.appendingPathComponent("Public", isDirectory: true) }
+            + [directory.deletingLastPathComponent().appendingPathComponent("share/interior/Public", isDirectory: true)]
         return candidates.first(where: hasIndex)?.standardizedFileURL
     }
 
