@@ -22,9 +22,12 @@ struct TracingLifecycleTests {
             await lifecycle.shutdownAsync(app)
             let elapsed = ContinuousClock.now - started
             #expect(elapsed >= TracingLifecycle.shutdownLimit, "the queued span was tried: \(elapsed)")
-            // Waiting out the exporter's retries took 10.7 s; a loaded machine may add a few seconds.
-            #expect(elapsed < TracingLifecycle.shutdownLimit + .seconds(6), "\(elapsed)")
+            // The line is written only when the limit came before the exporter was done (its
+            // retries take 10.7 s): that, not a clock, says shutdown did not wait them out. A
+            // loaded test run delays the limit's timer by seconds (9.5 s seen), so the time
+            // bound is loose.
             #expect(logs.all.contains { $0.contains("the last spans could not be sent in time") }, "\(logs.all)")
+            #expect(elapsed < .seconds(30), "\(elapsed)")
             try await app.asyncShutdown()
         }
     }
