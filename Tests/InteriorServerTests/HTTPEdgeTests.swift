@@ -85,12 +85,14 @@ struct HTTPEdgeTests {
             defer { Task { await connection.close() } }
             let started = ContinuousClock.now
             try await connection.send(Self.submitHead(token: t.token("hs256_valid"), contentLength: 500_000) + Self.firstPart)
-            let response = try #require(await connection.response(timeout: .seconds(10)), "no answer to a stalled body")
+            let response = try #require(await connection.response(timeout: .seconds(20)), "no answer to a stalled body")
             let waited = ContinuousClock.now - started
             #expect(response.status == 408)
             #expect(response.errorCode == "REQUEST_TIMEOUT")
             #expect(response.values("Connection").count == 1)
-            #expect(waited >= .milliseconds(900) && waited < .seconds(5), "\(waited)")
+            // The limit is 1 s; a loaded parallel run delays timers by seconds, so the upper
+            // bound only tells 1 s from a limit of tens of seconds.
+            #expect(waited >= .milliseconds(900) && waited < .seconds(12), "\(waited)")
             try await Self.waitFor("the claim to be given back") { t.app.interior.bodyBudget.held == 0 }
         }
     }
