@@ -219,17 +219,21 @@ final class InboxProcessor: Sendable {
             return .dead
         }
         let db = database()
-        let row = try await PredictionRepository(db: db).find(predictionId: prediction.id)
-        guard let jobId = row?.jobId ?? event.jobId, let job = try await JobRepository(db: db).find(id: jobId) else {
+        let found = try await PredictionRepository(db: db).find(predictionId: prediction.id)
+        guard let jobId = found?.jobId ?? event.jobId, let job = try await JobRepository(db: db).find(id: jobId) else {
             await stopUnowned(prediction, event: event)
             try await done(event, note: "no job for this prediction")
             return .done
         }
-        guard let row else {
+        // Not found: the job's rows, read once, decide. The create may have attached it since
+        // the first read; deciding "unowned" from a second read that no longer shows the row
+        // waiting would cancel a prediction the job owns.
+        let rows = found == nil ? try await PredictionRepository(db: db).rows(job: job.id) : []
+        guard let row = found ?? rows.first(where: { $0.predictionId == prediction.id }) else {
             // The query string of a webhook is not signed, so an event acts only on a
             // prediction recorded as the job's; the submit records it moments after the create.
             // Unless the instance creating them died: then they are abandoned, and this one is unowned.
-            if try await PredictionRepository(db: db).rows(job: job.id).contains(where: { $0.predictionId == nil && $0.isRunning }),
+            if rows.contains(where: { $0.predictionId == nil && $0.isRunning }),
                try await !applier.abandonStaleCreates(job: job.id, staleAfter: lease) {
                 throw PredictionApplier.NotYet(description: "the job's predictions are still being created")
             }

@@ -34,7 +34,7 @@ extension PipelineSuite {
                 #expect(done["status"] as? String == "succeeded")
                 let variants = try #require(done["variants"] as? [[String: Any]])
                 let predictions = await p.describePredictions(job: id3)
-                #expect(variants.count == 3, "\(predictions)")
+                #expect(variants.count == 3, "\(predictions) \(p.t.logs.all.filter { $0.contains("cancel") || $0.contains("abandon") })")
                 for variant in variants {
                     let width = try #require(variant["width"] as? Int), height = try #require(variant["height"] as? Int)
                     #expect(abs(Double(width) / Double(height) - 1.5) < 0.02, "\(id): \(width)×\(height) is the photo's 3:2")
