@@ -6,9 +6,10 @@ import Testing
 import TestSupport
 import Vapor
 
-/// The OpenAPI document is kept true by these tests: the routes, the error codes, the
-/// references, the OpenAPI rules (an independent validator), and real responses of the
-/// running application against the documented schemas.
+/// `openapi.yaml` against what the server does: the routes that answer, the error codes and
+/// their statuses, the OpenAPI rules (an independent validator), and real responses of the
+/// running application against the documented schemas. (References that dangle, and handlers
+/// that do not fit the generated types, already fail the build.)
 @Suite("OpenAPI document")
 struct OpenAPITests {
     @Test("GET /openapi.json serves the OpenAPI 3.1 document itself, as JSON outside the envelope")
@@ -90,18 +91,6 @@ struct OpenAPITests {
         #expect(statusesSeen > 40)
     }
 
-    @Test("every $ref points at something in the document")
-    func referencesResolve() throws {
-        let document = try Document.load()
-        var references: [String] = []
-        Document.collectReferences(document.root, into: &references)
-        #expect(references.count > 100)
-        for reference in Set(references) {
-            #expect(reference.hasPrefix("#/"), "\(reference) is not a reference inside the document")
-            #expect((try? document.resolve(reference)) != nil, "\(reference) does not resolve")
-        }
-    }
-
     @Test("openapi-spec-validator accepts the document and refuses a broken copy of it")
     func independentValidator() async throws {
         try await withTemporaryDirectory { directory in
@@ -113,7 +102,7 @@ struct OpenAPITests {
 
             // The control: a dangling reference must fail, so a pass above means something.
             let broken = directory.appendingPathComponent("broken.json")
-            try Data(OpenAPIDocument.json.replacingOccurrences(
+            try Data(String(decoding: OpenAPIController.body, as: UTF8.self).replacingOccurrences(
                 of: "\"#/components/schemas/HealthEnvelope\"", with: "\"#/components/schemas/NoSuchSchema\"").utf8).write(to: broken)
             let refused = try Python.run(["-m", "openapi_spec_validator", broken.path])
             #expect(refused.status != 0, "openapi-spec-validator accepted a document with a dangling reference")
@@ -409,15 +398,6 @@ private struct Document {
         let error = (schema?["properties"] as? [String: Any])?["error"] as? [String: Any]
         let code = (error?["properties"] as? [String: Any])?["code"] as? [String: Any]
         return code?["enum"] as? [String] ?? []
-    }
-
-    static func collectReferences(_ node: Any, into references: inout [String]) {
-        if let object = node as? [String: Any] {
-            if let reference = object["$ref"] as? String { references.append(reference) }
-            for value in object.values { collectReferences(value, into: &references) }
-        } else if let array = node as? [Any] {
-            for value in array { collectReferences(value, into: &references) }
-        }
     }
 }
 

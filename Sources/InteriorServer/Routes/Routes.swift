@@ -1,3 +1,5 @@
+import InteriorAPI
+import OpenAPIRuntime
 import Vapor
 
 /// Every route of the service, in one place.
@@ -5,9 +7,17 @@ func routes(_ app: Application) throws {
     let context = app.interior
     let api = app.grouped("api", "v1")
 
+    // MARK: The operations of openapi.yaml served through the generated protocol
+    // (auth per operation as the document's `security` says; see APITransport).
+    let generated = app.grouped(CurrentRequest.Middleware())
+    let devAuth = if case .dev = context.settings.auth { true } else { false }
+    let transport = APITransport(open: generated, signedIn: generated.grouped(UserAuthMiddleware()),
+                                 devAuth: devAuth, maxBodyBytes: 64 * 1024)
+    try APIHandler().registerHandlers(
+        on: transport, serverURL: try Servers.Server1.url(),
+        configuration: .init(jsonEncodingOptions: [.sortedKeys, .withoutEscapingSlashes]))
+
     // MARK: Public
-    api.get("health", use: HealthController.health)
-    api.get("config", use: ConfigController.config)
     app.get("openapi.json", use: OpenAPIController.document)
     // Dev auth mode only: the web page's "Continue as demo user".
     if case .dev = context.settings.auth { api.post("auth", "dev-token", use: DevAuthController.mint) }
@@ -17,9 +27,6 @@ func routes(_ app: Application) throws {
 
     // MARK: Signed-in users
     let user = api.grouped(UserAuthMiddleware())
-    user.get("auth", "me", use: AccountController.me)
-    user.get("usage", use: AccountController.usage)
-
     // The submit body is streamed: limits are enforced while reading (413 at once).
     user.on(.POST, "generations", body: .stream, use: GenerationsController.submit)
     user.get("generations", use: GenerationsController.list)
