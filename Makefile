@@ -30,9 +30,7 @@ build:
 ## Benchmarks (release build); prints ratios against references measured in the same run.
 ## Pass options through BENCH_ARGS, e.g. make bench BENCH_ARGS="--filter imaging --iterations 5".
 bench:
-	@scripts/ensure-deps.sh run
-	$(SWIFT) build -c release --product interior-bench
-	.build/release/interior-bench $(BENCH_ARGS)
+	@scripts/bench.sh $(BENCH_ARGS)
 
 clean:
 	rm -rf .build data

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what building and testing Interior need on a Debian machine, skipping what is
-# already there. Usage: scripts/ensure-deps.sh [run|test]
+# already there. Usage: scripts/ensure-deps.sh [run|test|bench]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 want=${1:-run}
@@ -8,6 +8,10 @@ want=${1:-run}
 packages=(libvips-dev pkg-config)
 if [ "$want" = test ]; then
     packages+=(postgresql libimage-exiftool-perl python3-venv chromium chromium-driver)
+fi
+if [ "$want" = bench ]; then
+    # The peers (pyvips, Pillow) live in the test virtualenv; wrk loads the read endpoints.
+    packages+=(postgresql python3-venv wrk)
 fi
 
 missing=()
@@ -21,7 +25,7 @@ if [ ${#missing[@]} -gt 0 ]; then
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-if [ "$want" = test ]; then
+if [ "$want" = test ] || [ "$want" = bench ]; then
     venv=.build-venv
     if [ ! -x "$venv/bin/python" ]; then
         echo "==> creating $venv"

@@ -23,9 +23,11 @@ finish() {
 trap finish EXIT
 
 # Only what the server is meant to see: no DATABASE_URL or secrets of the calling shell.
+# Called only in a subshell (`&` or `$(...)`), which it replaces with interior: so `$!` below
+# is the server itself and `finish` stops it, not a shell around it.
 run_interior() {
-    (cd "$work" && env -i PATH="$PATH" HOME="$work" ENV=development AUTH_MODE=dev LOG_LEVEL=warning \
-        PORT="$port" PUBLIC_BASE_URL="http://127.0.0.1:$port" "$interior" "$@")
+    cd "$work" && exec env -i PATH="$PATH" HOME="$work" ENV=development AUTH_MODE=dev LOG_LEVEL=warning \
+        PORT="$port" PUBLIC_BASE_URL="http://127.0.0.1:$port" "$interior" "$@"
 }
 
 # No rate limit (the fuzzer is one user sending fast) and a plan it cannot exhaust: a 429 or

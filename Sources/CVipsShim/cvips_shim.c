@@ -1,4 +1,7 @@
 #include <stdlib.h>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 #include <vips/vips.h>
 #include "cvips_shim.h"
 
@@ -43,6 +46,15 @@ int cvips_init(int concurrency) {
 }
 
 int cvips_is_started(void) { return started; }
+
+int cvips_limit_malloc_arenas(int arenas) {
+#if defined(__GLIBC__)
+    return mallopt(M_ARENA_MAX, arenas) == 1 ? 0 : -1;
+#else
+    (void) arenas;
+    return -1;
+#endif
+}
 
 void cvips_shutdown(void) {
     if (!started)

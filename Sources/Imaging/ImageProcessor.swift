@@ -105,12 +105,25 @@ public final class ImageProcessor: Sendable {
 
     /// A model output (PNG, JPEG or WebP) as a WebP (q82) whose long edge fits `longEdge`,
     /// and a WebP thumbnail (q75) with a 384 px long edge. Neither is ever enlarged. The
-    /// output is decoded once; the thumbnail is made from the resized image.
+    /// output is decoded once; the thumbnail is made from the resized image. A still, lossy,
+    /// upright WebP without a colour profile that already fits is stored as it came, minus
+    /// its metadata (see `WebPMetadata.isStorableAsItCame`): decoding it at the thumbnail's
+    /// size checks that it is whole and makes the thumbnail.
     public func renderOutput(_ data: Data, longEdge: Int, maxPixels: Int) async throws(ImagingError) -> RenderedOutput {
         let info = try Self.probe(data, maxPixels: maxPixels)
         guard [.jpeg, .png, .webp].contains(info.format) else { throw HeaderReader.notAnImage }
         guard longEdge > 0 else { throw .processingFailed("The size limit must be at least 1 pixel.") }
         let thumbnailEdge = Self.thumbnailLongEdge
+        if info.format == .webp, max(info.width, info.height) <= longEdge, WebPMetadata.isStorableAsItCame(data),
+           let stripped = WebPMetadata.stripped(data) {
+            let image = EncodedImage(data: stripped, format: .webp, width: info.width, height: info.height)
+            return try await runJob { () throws(ImagingError) -> RenderedOutput in
+                try Vips.withPinnedBytes(data) { raw throws(ImagingError) in
+                    let small = try Vips.decodeFitted(raw, width: thumbnailEdge, height: thumbnailEdge)
+                    return RenderedOutput(image: image, thumbnail: try small.encode(.webp, quality: Self.thumbnailQuality))
+                }
+            }
+        }
         return try await runJob { () throws(ImagingError) -> RenderedOutput in
             try Vips.withPinnedBytes(data) { raw throws(ImagingError) in
                 let main = try Vips.decodeFitted(raw, width: longEdge, height: longEdge)

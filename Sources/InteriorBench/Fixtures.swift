@@ -30,6 +30,22 @@ actor Fixtures {
         return try cached("output.jpg") { try Synthetic.encode(source, as: CVIPS_SAVE_JPEG, quality: 92) }
     }
 
+    /// A 1536×1536 model output as a compressed PNG: what the end-to-end stand-in serves and
+    /// the peers' pipeline input.
+    func modelOutputPNG1536() throws -> Data {
+        try cached("output-1536.png") {
+            try Synthetic.encode(Synthetic.uncompressedPNG(width: 1536, height: 1536), as: CVIPS_SAVE_PNG, quality: 0)
+        }
+    }
+
+    /// A 1024×1024 lossy WebP (q82), as a model asked for `output_format: webp` at the tier's
+    /// size returns it: libvips writes its own EXIF chunk into it, as encoders do.
+    func modelOutputWebP1024() throws -> Data {
+        try cached("output-1024.webp") {
+            try Synthetic.encode(Synthetic.uncompressedPNG(width: 1024, height: 1024), as: CVIPS_SAVE_WEBP, quality: 82)
+        }
+    }
+
     /// A 4000×3000 phone photo (JPEG q92) without any metadata.
     func photoJPEG() throws -> Data {
         try cached("photo.jpg") {

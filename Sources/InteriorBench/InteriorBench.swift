@@ -19,19 +19,22 @@ struct InteriorBench {
             return
         }
         let selected = Benchmarks.all.filter { options.selects($0.name) }
-        guard !selected.isEmpty else {
+        let suites = PeerSuite.all.filter { options.selects($0.name) }
+        guard !selected.isEmpty || !suites.isEmpty else {
             FileHandle.standardError.write(Data("interior-bench: no benchmark matches \(options.filters.joined(separator: ", "))\n".utf8))
             exit(1)
         }
         if options.listOnly {
             for benchmark in selected { emit("\(benchmark.name)\n  reference: \(benchmark.reference)") }
+            for suite in suites { emit("\(suite.name)\n  \(suite.summary)") }
             return
         }
-        exit(await run(selected, options: options) ? 0 : 1)
+        exit(await run(selected, suites: suites, options: options) ? 0 : 1)
     }
 
-    /// Runs `benchmarks` in order and prints the table; false when any of them failed.
-    static func run(_ benchmarks: [Benchmark], options: Options) async -> Bool {
+    /// Runs `benchmarks` in order and prints the table, then the peer suites; false when any
+    /// of them failed.
+    static func run(_ benchmarks: [Benchmark], suites: [PeerSuite], options: Options) async -> Bool {
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("interior-bench-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: scratch) }
         let context = Context(processor: ImageProcessor(), fixtures: Fixtures(), scratch: scratch)
@@ -51,7 +54,31 @@ struct InteriorBench {
                 report.failure(benchmark, error)
             }
         }
+        if !suites.isEmpty {
+            succeeded = await runPeers(suites, context: context, options: options) && succeeded
+        }
         report.footer(elapsed: ContinuousClock.now - started)
+        return succeeded
+    }
+
+    static func runPeers(_ suites: [PeerSuite], context: Context, options: Options) async -> Bool {
+        let peers = PeerContext(processor: context.processor, fixtures: context.fixtures, scratch: context.scratch,
+                                iterations: options.iterations, postgresURL: options.postgresURL, wrkSeconds: options.wrkSeconds)
+        emit()
+        emit("Against peers: what a user would otherwise run, measured in this run on the same input")
+        if let load = Report.loadAverage { emit("load average now: \(load)") }
+        var succeeded = true
+        for suite in suites {
+            do {
+                try FileManager.default.createDirectory(at: context.scratch, withIntermediateDirectories: true)
+                try await suite.run(peers)
+            } catch {
+                succeeded = false
+                emit("\(peers.heading(suite.name))  ERROR: \(error)")
+            }
+        }
+        peers.board.print()
+        if let load = Report.loadAverage { emit("load average at the end: \(load)") }
         return succeeded
     }
 }

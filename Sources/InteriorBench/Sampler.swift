@@ -54,14 +54,21 @@ struct Sampler {
     /// Warms both sides, then alternates ours and the reference so that drift (thermal,
     /// page cache, other load) lands on both equally.
     func measure(ours: Operation, reference: Operation) async throws -> (ours: Samples, reference: Samples) {
-        let oursBatch = try await warmUp(ours)
-        let referenceBatch = try await warmUp(reference)
-        var oursTimes: [Duration] = [], referenceTimes: [Duration] = []
+        let samples = try await measure([ours, reference])
+        return (samples[0], samples[1])
+    }
+
+    /// The same for any number of sides, taken in turn within each round.
+    func measure(_ sides: [Operation]) async throws -> [Samples] {
+        var batches: [Int] = []
+        for side in sides { batches.append(try await warmUp(side)) }
+        var times = Array(repeating: [Duration](), count: sides.count)
         for _ in 0..<iterations {
-            oursTimes.append(try await sample(ours, batch: oursBatch))
-            referenceTimes.append(try await sample(reference, batch: referenceBatch))
+            for (index, side) in sides.enumerated() {
+                times[index].append(try await sample(side, batch: batches[index]))
+            }
         }
-        return (Samples(oursTimes, batch: oursBatch), Samples(referenceTimes, batch: referenceBatch))
+        return zip(times, batches).map { Samples($0, batch: $1) }
     }
 
     /// Calls `operation` until warm and returns the batch size for its samples.

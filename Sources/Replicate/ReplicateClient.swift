@@ -4,6 +4,7 @@ import Logging
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import Tracing
 
 /// Replicate's HTTP API over AsyncHTTPClient, with the retry rules of the spec: backoff with
 /// full jitter on 429, 5xx (not 501) and connection failures, `Retry-After` honoured up to a
@@ -79,6 +80,8 @@ public struct ReplicateClient: Sendable, CustomStringConvertible {
     private let now: @Sendable () -> Date
     private let random: @Sendable (ClosedRange<Double>) -> Double
     private let observe: @Sendable (RequestEvent) -> Void
+    /// Each call (with its retries) is a client span of the current trace; nil: no spans.
+    private let tracer: (any Tracer)?
 
     public init(
         configuration: Configuration,
@@ -87,7 +90,8 @@ public struct ReplicateClient: Sendable, CustomStringConvertible {
         sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) },
         now: @escaping @Sendable () -> Date = { Date() },
         random: @escaping @Sendable (ClosedRange<Double>) -> Double = { Double.random(in: $0) },
-        observe: @escaping @Sendable (RequestEvent) -> Void = { _ in }
+        observe: @escaping @Sendable (RequestEvent) -> Void = { _ in },
+        tracer: (any Tracer)? = nil
     ) {
         self.configuration = configuration
         self.httpClient = httpClient
@@ -96,6 +100,7 @@ public struct ReplicateClient: Sendable, CustomStringConvertible {
         self.now = now
         self.random = random
         self.observe = observe
+        self.tracer = tracer
     }
 
     public var description: String { "ReplicateClient(\(configuration))" }
@@ -183,6 +188,26 @@ public struct ReplicateClient: Sendable, CustomStringConvertible {
     }
 
     private func perform(
+        method: HTTPMethod, route: String, path: String, body: Data?, idempotent: Bool, wait: Int?
+    ) async throws(ReplicateError) -> Data {
+        guard let tracer else {
+            return try await performAttempts(method: method, route: route, path: path, body: body, idempotent: idempotent, wait: wait)
+        }
+        // Named by the route pattern: prediction ids stay out of span names.
+        let span = tracer.startSpan("replicate \(method.rawValue) \(route)", context: .current ?? .topLevel, ofKind: .client)
+        span.attributes["http.request.method"] = method.rawValue
+        span.attributes["url.template"] = route
+        defer { span.end() }
+        do {
+            return try await performAttempts(method: method, route: route, path: path, body: body, idempotent: idempotent, wait: wait)
+        } catch {
+            span.recordError(error)
+            span.setStatus(SpanStatus(code: .error))
+            throw error
+        }
+    }
+
+    private func performAttempts(
         method: HTTPMethod, route: String, path: String, body: Data?, idempotent: Bool, wait: Int?
     ) async throws(ReplicateError) -> Data {
         let url = Self.join(configuration.baseURL, path)

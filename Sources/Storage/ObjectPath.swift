@@ -22,6 +22,10 @@ public enum ObjectPath {
             // twice, and a later decode could turn "%2e%2e" into "..". The local backend also
             // relies on '%' never appearing in a path to keep its sidecar files unaddressable.
             case "%": throw .invalidPath("must not contain '%' (pass the path decoded)")
+            // ASCII's control characters without a Unicode property lookup (the common case;
+            // it runs for every URL a status read builds).
+            case _ where scalar.isASCII:
+                if scalar.value < 0x20 || scalar.value == 0x7F { throw .invalidPath("must not contain control characters") }
             default:
                 if scalar.properties.generalCategory == .control
                     || scalar == "\u{2028}" || scalar == "\u{2029}" {

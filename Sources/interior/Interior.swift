@@ -21,6 +21,7 @@ struct Interior: AsyncParsableCommand {
     /// ArgumentParser's own `main`, with libvips released before the process exits however
     /// the command ended (see `ImagingRuntime.shutdown`).
     static func main() async {
+        ImagingRuntime.limitMallocArenas()
         do {
             var command = try parseAsRoot()
             if var command = command as? any AsyncParsableCommand {

@@ -96,6 +96,37 @@ extension ImagingTests {
             #expect(limiter.inFlight == 0 && limiter.waiting == 0)
         }
 
+        @Test("weighted permits: a large request is not overtaken by smaller ones, and more than the limit takes it all")
+        func weightedPermitsKeepArrivalOrder() async throws {
+            final class Arrivals: @unchecked Sendable {
+                private let lock = NSLock()
+                private var order: [Int] = []
+                func record(_ permits: Int) { lock.withLock { order.append(permits) } }
+                var served: [Int] { lock.withLock { order } }
+            }
+            let limiter = AsyncLimiter(limit: 10)
+            let arrivals = Arrivals()
+            await limiter.acquire(6)
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { await limiter.acquire(8); arrivals.record(8) }
+                #expect(await eventually { limiter.waiting == 1 })
+                // Four are free, so 2 would fit now; it still waits behind the 8.
+                group.addTask { await limiter.acquire(2); arrivals.record(2) }
+                #expect(await eventually { limiter.waiting == 2 })
+                #expect(arrivals.served.isEmpty)
+                limiter.release(6)
+                await group.waitForAll()
+            }
+            #expect(arrivals.served == [8, 2])
+            #expect(limiter.inFlight == 10 && limiter.peakInFlight == 10)
+            limiter.release(8)
+            limiter.release(2)
+            await limiter.acquire(25)
+            #expect(limiter.inFlight == 10, "a request beyond the limit takes every permit, and never waits forever")
+            limiter.release(25)
+            #expect(limiter.inFlight == 0 && limiter.waiting == 0)
+        }
+
         @Test("hundreds of operations leave no libvips objects behind and memory flat")
         func memoryStaysFlat() async throws {
             let scratch = try Scratch()

@@ -63,6 +63,25 @@ def make(kind, path, *args):
         if "lossless" in options:
             save["lossless"] = True
         img.save(path, **save)
+    elif kind == "webp-as-model":
+        # A lossy WebP as an image model returns it, with what encoders add: EXIF (and an
+        # orientation), XMP, an ICC profile, or a second frame, as the options say.
+        w, h = int(args[0]), int(args[1])
+        options = set(args[2:])
+        exif = Image.Exif()
+        exif[274] = 6 if "rotated" in options else 1
+        exif[305] = "model-encoder 1.0"
+        save = {"format": "WEBP", "quality": 82, "exif": exif.tobytes(),
+                "xmp": b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF/></x:xmpmeta>'}
+        if "icc" in options:
+            save["icc_profile"] = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+        if "lossless" in options:
+            save["lossless"] = True
+        img = gradient(w, h)
+        if "animated" in options:
+            save["save_all"] = True
+            save["append_images"] = [gradient(w, h).rotate(180)]
+        img.save(path, **save)
     elif kind == "solid":
         fmt, w, h, colour = args[0], int(args[1]), int(args[2]), tuple(int(c) for c in args[3].split(","))
         img = Image.new("RGB", (w, h), colour)

@@ -54,7 +54,9 @@ struct ModelProfileTests {
             // `match` on a model without a match value: the ratio nearest the 3:2 photo.
             "aspect_ratio": c.ratio == .match ? "3:2" : c.ratio.rawValue,
             "number_of_images": c.variants,
-            "output_format": "png",
+            // WebP at the stored quality, so an output that fits the tier is stored as it came.
+            "output_format": "webp",
+            "output_compression": 82,
             "openai_api_key": "sk-test-123",
         ]
         switch c.mode {
@@ -77,7 +79,8 @@ struct ModelProfileTests {
         let compose = try ModelProfile.gptImage1.input(
             for: Self.request(.compose, .landscape, .high, variants: 3), prompt: "P", inputImageURLs: Self.urls, outputs: 3,
             secrets: ["OPENAI_API_KEY": "sk-1"])
-        #expect(compose.keys == ["prompt", "input_images", "aspect_ratio", "quality", "number_of_images", "output_format", "openai_api_key"])
+        #expect(compose.keys == ["prompt", "input_images", "aspect_ratio", "quality", "number_of_images", "output_format", "output_compression",
+                                "openai_api_key"])
 
         let banana = try ModelProfile.nanoBanana.input(
             for: Self.request(.redesign, .match, .low, variants: 3), prompt: "P", inputImageURLs: [Self.urls[0]])
@@ -284,7 +287,7 @@ struct ModelInvocationTests {
         let received = try JSONDecoder().decode(ModelInput.self, from: JSONEncoder().encode(input))
         #expect(try ModelProfile.gptImage1.interpret(received) == ModelInvocation(
             prompt: "P", inputImageURLs: images, outputCount: c.variants, aspectRatio: c.ratio == .match ? "3:2" : c.ratio.rawValue,
-            quality: c.quality, outputFormat: "png"
+            quality: c.quality, outputFormat: "webp"
         ))
     }
 

@@ -231,21 +231,9 @@ final class JWKSServer: Sendable {
 
 func withJWKSServer(initial: Data, _ body: (String, JWKSServer) async throws -> Void) async throws {
     let server = JWKSServer(initial)
-    let app = try await Application.make(.testing)
-    app.logger.logLevel = .error
-    app.get(".well-known", "jwks.json") { _ in server.respond() }
-    let port = try await freePort()
-    try await app.asyncBoot()
-    try await app.server.start(address: .hostname("127.0.0.1", port: port))
-    do {
-        try await body("http://127.0.0.1:\(port)/.well-known/jwks.json", server)
-    } catch {
-        await app.server.shutdown()
-        try? await app.asyncShutdown()
-        throw error
-    }
-    await app.server.shutdown()
-    try await app.asyncShutdown()
+    try await withLocalHTTPServer({ app in
+        app.get(".well-known", "jwks.json") { _ in server.respond() }
+    }) { base in try await body("\(base)/.well-known/jwks.json", server) }
 }
 
 @Suite("Auth: dev mode")

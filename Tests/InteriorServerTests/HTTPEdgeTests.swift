@@ -54,15 +54,21 @@ struct HTTPEdgeTests {
     @Test("a client that hangs up mid-upload is a client abort (499, logged low), never a 500 or an unhandled error")
     func hangUpMidUpload() async throws {
         try await Self.withEdgeApp { t in
-            for _ in 0..<3 {
+            func requestLines() -> Int {
+                t.logs.all.filter { $0.contains("request") && $0.contains("route=/api/v1/generations") }.count
+            }
+            for attempt in 1...3 {
                 let connection = try await RawHTTPConnection.connect(port: Self.port(t))
                 try await connection.send(Self.submitHead(token: t.token("hs256_valid"), contentLength: 2_000_000)
                     + Self.firstPart + String(repeating: "x", count: 50_000))
                 try await Task.sleep(for: .milliseconds(100))
                 await connection.close()
-            }
-            try await Self.waitFor("three request lines") {
-                t.logs.all.filter { $0.contains("request") && $0.contains("route=/api/v1/generations") }.count >= 3
+                // Each upload claims nearly the user's whole budget: the next comes once this
+                // one has been answered and its claim is back, or it is (rightly) a 429. (Under
+                // load the server may not have read the head yet when the client hangs up, so
+                // an empty budget alone does not say this request is over.)
+                try await Self.waitFor("the hang-up's request line", timeout: .seconds(10)) { requestLines() >= attempt }
+                try await Self.waitFor("the hang-up's claim to be given back") { t.app.interior.bodyBudget.held == 0 }
             }
             let lines = t.logs.all.filter { $0.contains("route=/api/v1/generations") }
             #expect(lines.count == 3 && lines.allSatisfy { $0.hasPrefix("info request") && $0.contains("status=499") }, "\(lines)")
@@ -162,6 +168,14 @@ struct HTTPEdgeTests {
             let slow = try await RawHTTPConnection.connect(port: Self.port(t))
             try await slow.send(Self.submitHead(token: t.token("hs256_valid"), contentLength: Self.maxSubmit) + Self.firstPart)
             try await Self.waitFor("the slow upload's claim") { budget.held == Self.maxSubmit }
+            // It keeps trickling (inside the 1 s idle limit) while the others are refused, however
+            // slowly this machine runs them; then it stops, and stalls out.
+            let trickle = Task {
+                while !Task.isCancelled {
+                    try? await slow.send("x")
+                    try? await Task.sleep(for: .milliseconds(200))
+                }
+            }
 
             let again = try await t.client.postJSON("/api/v1/generations", ["mode": "imagine", "prompt": "a den"], token: t.token("hs256_valid"))
             #expect(again.status == .tooManyRequests && again.errorCode == "RATE_LIMITED")
@@ -179,6 +193,8 @@ struct HTTPEdgeTests {
             #expect(budget.peak <= budget.limit)
 
             // The slow upload stalls out (408); its bytes are given back, and the large one fits.
+            trickle.cancel()
+            _ = await trickle.value
             _ = await slow.response(timeout: .seconds(5))
             await slow.close()
             try await Self.waitFor("the budget to empty") { budget.held == 0 }

@@ -25,7 +25,7 @@ struct OpenAPITests {
             let info = try #require(served["info"] as? [String: Any])
             #expect(info["title"] as? String == "Interior")
             #expect(info["version"] as? String != nil)
-            #expect(response.body == t.app.interior.openAPIDocument)
+            #expect(response.body == t.app.interior.runtime.current.openAPIDocument)
         }
     }
 

@@ -107,7 +107,7 @@ struct OutputOriginTests {
             let downloader = OutputDownloader(client: client, allowedOrigins: [origin], maxBytes: 1024,
                                               timeout: .seconds(5), attempts: 1, sleep: { _ in })
             let followed = try await downloader.download(base.appendingPathComponent("out/home"))
-            #expect(String(decoding: followed, as: UTF8.self) == "image bytes")
+            #expect(String(decoding: followed.data, as: UTF8.self) == "image bytes")
             let other = try await freePort()
             await #expect(throws: OutputDownloader.Failure.permanent("output origin http://127.0.0.1:\(other) is not allowed")) {
                 _ = try await downloader.download(base.appendingPathComponent("out/away/\(other)"))

@@ -64,12 +64,14 @@ struct PoolSizeTests {
 
     /// Sessions on the test's database other than the observer's own: the instance's.
     private static func instanceConnections(_ connection: PostgresConnection) async throws -> Int {
-        let rows = try await connection.query("""
-            SELECT count(*)::int FROM pg_stat_activity
-            WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend'
-            """, logger: Logger(label: "test-observer"))
-        var count = 0
-        for try await value in rows.decode(Int.self) { count = value }
-        return count
+        try await TestDatabase.revealing {
+            let rows = try await connection.query("""
+                SELECT count(*)::int FROM pg_stat_activity
+                WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend'
+                """, logger: Logger(label: "test-observer"))
+            var count = 0
+            for try await value in rows.decode(Int.self) { count = value }
+            return count
+        }
     }
 }

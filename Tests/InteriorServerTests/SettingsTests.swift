@@ -1,3 +1,4 @@
+import Configuration
 import Foundation
 import InteriorCore
 @testable import InteriorServer
@@ -146,6 +147,30 @@ struct SettingsTests {
         for leak in [secret, "r8_leaky", "whsec_leaky", "hunter2"] {
             #expect(!printed.contains(leak), "\(leak) leaked")
         }
+    }
+
+    @Test("the configuration library's own access log redacts the secrets and shows the rest")
+    func accessLogRedacts() async throws {
+        let logs = LogCapture()
+        let environment = Settings.Environment(
+            process: ["AUTH_JWT_SECRET": "jwt-secret-value-0123456789abcdef", "DATABASE_URL": "postgres://u:hunter2@db/app", "PORT": "9191"],
+            workingDirectory: nil, accessReporter: AccessLogger(logger: logs.logger(), level: .info))
+        try await withTemporaryDirectory { directory in
+            try Data("OPENAI_API_KEY=sk-dotenv-secret\n".utf8).write(to: directory.appendingPathComponent(".env"))
+            let withFile = Settings.Environment(process: [:], workingDirectory: directory,
+                                                accessReporter: AccessLogger(logger: logs.logger(), level: .info))
+            #expect(withFile("OPENAI_API_KEY") == "sk-dotenv-secret")
+        }
+        #expect(environment("AUTH_JWT_SECRET") != nil)
+        #expect(environment("DATABASE_URL") != nil)
+        #expect(environment("PORT") == "9191")
+        #expect(environment("HOST") == "127.0.0.1", "the built-in defaults are the last layer")
+        let printed = logs.all.joined(separator: "\n")
+        for leak in ["jwt-secret-value", "hunter2", "sk-dotenv-secret"] {
+            #expect(!printed.contains(leak), "\(leak) leaked")
+        }
+        #expect(printed.components(separatedBy: "<REDACTED>").count - 1 >= 3, "\(printed)")
+        #expect(printed.contains("9191") && printed.contains("127.0.0.1"))
     }
 
     @Test(".env is read, and the real environment wins over it")

@@ -28,6 +28,10 @@ int cvips_init(int concurrency);
 void cvips_shutdown(void);
 int cvips_is_started(void);
 
+/* glibc only: at most `arenas` malloc arenas for the whole process (mallopt M_ARENA_MAX);
+ * 0 on success, -1 elsewhere or on failure. Call before threads allocate. */
+int cvips_limit_malloc_arenas(int arenas);
+
 const char *cvips_version(void);
 int cvips_concurrency(void);
 int cvips_has_operation(const char *nickname);

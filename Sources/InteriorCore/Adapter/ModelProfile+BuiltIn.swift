@@ -89,9 +89,11 @@ extension ModelProfile {
         aspectRatio: .init(field: "aspect_ratio",
                            values: [.square, .wide, .landscape, .portrait, .portrait4x5, .landscape5x4, .tall, .portrait3x4, .landscape4x3],
                            matchValue: "match_input_image"),
-        outputFormat: .init(field: "output_format", value: "png", accepted: ["webp", "jpg", "png"]),
+        // WebP at our stored quality, as for the OpenAI models.
+        outputFormat: .init(field: "output_format", value: "webp", accepted: ["webp", "jpg", "png"]),
         quality: .init(field: "resolution", tiers: Quality.allCases,
                        values: [.auto: "1 MP", .low: "0.5 MP", .medium: "1 MP", .high: "2 MP"]),
+        constants: [.init("output_quality", .int(82))],
         output: .uri)
 
     // MARK: ByteDance
@@ -137,40 +139,36 @@ extension ModelProfile {
 
     // MARK: OpenAI
 
+    /// WebP at the quality we store (`ImageProcessor.renderQuality`): an output that fits the
+    /// tier is then stored as it came, with only its thumbnail made here.
+    private static let openAIFormat = FormatField(field: "output_format", value: "webp", accepted: ["png", "jpeg", "webp"])
+    private static let openAICompression = [ConstantInput("output_compression", .int(82))]
+
     private static let openAIQuality = QualityField(
         field: "quality", tiers: Quality.allCases, values: [.low: "low", .medium: "medium", .high: "high"])
 
     /// GPT Image 1.5: up to 10 images per prediction; Replicate runs it without an OpenAI key,
     /// or bills the operator's own key when `OPENAI_API_KEY` is set.
-    public static let gptImage15 = ModelProfile(
-        id: "openai/gpt-image-1.5", label: "GPT Image 1.5",
-        images: .init(field: "input_images", list: true, max: 10),
-        aspectRatio: .init(field: "aspect_ratio", values: [.square, .landscape, .portrait]),
-        outputCount: .init(field: "number_of_images", max: 10),
-        outputFormat: .init(field: "output_format", value: "png", accepted: ["png", "jpeg", "webp"]),
-        quality: openAIQuality,
-        secrets: [.init(field: "openai_api_key", from: "OPENAI_API_KEY", required: false)],
-        output: .uris)
+    public static let gptImage15 = openAI(id: "openai/gpt-image-1.5", label: "GPT Image 1.5", keyRequired: false)
 
     /// GPT Image 1: billed to the operator's own verified OpenAI key, which it requires.
-    public static let gptImage1 = ModelProfile(
-        id: "openai/gpt-image-1", label: "GPT Image 1",
-        images: .init(field: "input_images", list: true, max: 10),
-        aspectRatio: .init(field: "aspect_ratio", values: [.square, .landscape, .portrait]),
-        outputCount: .init(field: "number_of_images", max: 10),
-        outputFormat: .init(field: "output_format", value: "png", accepted: ["png", "jpeg", "webp"]),
-        quality: openAIQuality,
-        secrets: [.init(field: "openai_api_key", from: "OPENAI_API_KEY", required: true)],
-        output: .uris)
+    public static let gptImage1 = openAI(id: "openai/gpt-image-1", label: "GPT Image 1", keyRequired: true)
 
     /// GPT Image 2 (the ratios of its launch version, which later versions keep).
-    public static let gptImage2 = ModelProfile(
-        id: "openai/gpt-image-2", label: "GPT Image 2",
-        images: .init(field: "input_images", list: true, max: 10),
-        aspectRatio: .init(field: "aspect_ratio", values: [.square, .landscape, .portrait]),
-        outputCount: .init(field: "number_of_images", max: 10),
-        outputFormat: .init(field: "output_format", value: "png", accepted: ["png", "jpeg", "webp"]),
-        quality: openAIQuality,
-        secrets: [.init(field: "openai_api_key", from: "OPENAI_API_KEY", required: false)],
-        output: .uris)
+    public static let gptImage2 = openAI(id: "openai/gpt-image-2", label: "GPT Image 2", keyRequired: false)
+
+    /// The GPT Image models share their fields: up to 10 images in, up to 10 out, three
+    /// shapes, and the operator's OpenAI key (required by some).
+    private static func openAI(id: String, label: String, keyRequired: Bool) -> ModelProfile {
+        ModelProfile(
+            id: id, label: label,
+            images: .init(field: "input_images", list: true, max: 10),
+            aspectRatio: .init(field: "aspect_ratio", values: [.square, .landscape, .portrait]),
+            outputCount: .init(field: "number_of_images", max: 10),
+            outputFormat: openAIFormat,
+            quality: openAIQuality,
+            constants: openAICompression,
+            secrets: [.init(field: "openai_api_key", from: "OPENAI_API_KEY", required: keyRequired)],
+            output: .uris)
+    }
 }

@@ -12,8 +12,9 @@ extension RuntimeConfig {
         }
     }
 
-    /// Parses and validates a runtime config file. Keys left out take the built-in
-    /// defaults; unknown keys are refused, so a typo does not silently fall back to a default.
+    /// Parses and validates a runtime config file. Its keys are laid over the built-in
+    /// defaults (objects key by key, lists and values whole); unknown keys are refused, so a
+    /// typo does not silently fall back to a default.
     /// - Parameter source: the name errors are reported under (the file's path).
     public static func parse(_ data: Data, format: FileFormat, source: String) throws(ConfigError) -> RuntimeConfig {
         let tree: Any?
@@ -28,21 +29,54 @@ extension RuntimeConfig {
         guard let object = tree as? [String: Any] else {
             throw ConfigError(source, "must be an object at the top level")
         }
-        try checkKnownKeys(object)
+        if let models = object["models"], !(models is [Any]) { throw ConfigError("models", "must be a list of model profiles") }
+        if let section = objectSections.first(where: { object[$0] != nil && !(object[$0] is [String: Any] || object[$0] is NSNull) }) {
+            throw ConfigError(section, "must be an object")
+        }
 
         let config: RuntimeConfig
         do {
             switch format {
-            case .json: config = try JSONDecoder().decode(RuntimeConfig.self, from: data)
-            case .yaml: config = try YAMLDecoder().decode(RuntimeConfig.self, from: data)
+            case .json:
+                let merged = overlay(object, on: try JSONSerialization.jsonObject(with: JSONEncoder().encode(RuntimeConfig())))
+                config = try JSONDecoder().decode(RuntimeConfig.self, from: JSONSerialization.data(withJSONObject: merged))
+            case .yaml:
+                // Decoded from the document's nodes, so a scalar keeps its text ("3:2" stays a ratio).
+                let file = try Yams.compose(yaml: String(decoding: data, as: UTF8.self)) ?? [:]
+                let defaults = try Yams.compose(yaml: YAMLEncoder().encode(RuntimeConfig())) ?? [:]
+                config = try YAMLDecoder().decode(RuntimeConfig.self, from: overlay(file, on: defaults))
             }
         } catch let error as DecodingError {
-            throw Self.configError(for: error, models: object["models"] as? [Any])
+            let (path, problem) = DecodingErrorText.describe(error, fallbackPath: "(top level)")
+            throw ConfigError(named(path, object), problem)
         } catch {
             throw ConfigError(source, "could not be read")
         }
+        // A key the decoder passed over is a typo or another version's: it must not silently
+        // leave a default in force.
+        if let decoded = try? JSONSerialization.jsonObject(with: JSONEncoder().encode(config)),
+           let key = unknownKey(in: object, known: decoded, path: "") {
+            throw ConfigError(named(key, object), "unknown key")
+        }
         try config.validate()
         return config
+    }
+
+    /// `file` over `defaults`: objects merge key by key; anything else in `file` replaces
+    /// the default, except null, which leaves it.
+    private static func overlay(_ file: Any, on defaults: Any) -> Any {
+        guard var merged = defaults as? [String: Any], let top = file as? [String: Any] else { return file is NSNull ? defaults : file }
+        for (key, value) in top { merged[key] = merged[key].map { overlay(value, on: $0) } ?? value }
+        return merged
+    }
+
+    private static func overlay(_ file: Node, on defaults: Node) -> Node {
+        guard case var .mapping(merged) = defaults, case let .mapping(top) = file else { return file.null != nil ? defaults : file }
+        for (key, value) in top {
+            guard let name = key.string else { continue }
+            merged[name] = merged[name].map { overlay(value, on: $0) } ?? value
+        }
+        return .mapping(merged)
     }
 
     /// Every rule a runtime config must satisfy; the built-in defaults satisfy them all.
@@ -145,59 +179,27 @@ extension RuntimeConfig {
         }
     }
 
-    private static let knownKeys: [String: Set<String>] = [
-        "": ["modes", "defaults", "roomTypes", "styles", "limits", "plans", "defaultPlanId", "timeouts", "models"],
-        "defaults": ["mode", "aspectRatio", "quality", "variants"],
-        "limits": ["maxVariants", "maxUploadBytes", "acceptedMimeTypes", "maxMegapixels", "minShortEdge", "maxPromptLength", "requestsPerMinute",
-                   "maxBodyBytesInFlight", "maxBodyBytesInFlightPerUser"],
-        "timeouts": ["replicateRequest", "statusPoll", "stalePollThreshold", "stuckCutoff", "inputSignedURLTTL", "sweeperInterval", "reconcileAfter", "inboxLease", "requestBodyIdle"],
-    ]
+    /// The keys whose value is an object (`limits`), in the order a file's errors name them.
+    private static let objectSections: [String] = {
+        let tree = (try? JSONSerialization.jsonObject(with: JSONEncoder().encode(RuntimeConfig()))) as? [String: Any] ?? [:]
+        return tree.filter { $0.value is [String: Any] }.keys.sorted()
+    }()
 
-    private static func checkKnownKeys(_ object: [String: Any]) throws(ConfigError) {
-        for key in object.keys.sorted() where !knownKeys[""]!.contains(key) {
-            throw ConfigError(key, "unknown key")
-        }
-        for section in ["defaults", "limits", "timeouts"] {
-            guard let value = object[section] else { continue }
-            guard let nested = value as? [String: Any] else {
-                throw ConfigError(section, "must be an object")
+    /// The first key of `file` that `known` (the decoded config, encoded again) lacks.
+    private static func unknownKey(in file: Any, known: Any, path: String) -> String? {
+        if let object = file as? [String: Any] {
+            for (key, value) in object.sorted(by: { $0.key < $1.key }) where !(value is NSNull) {
+                let inner = path.isEmpty ? key : "\(path).\(key)"
+                guard let next = (known as? [String: Any])?[key] else { return inner }
+                if let found = unknownKey(in: value, known: next, path: inner) { return found }
             }
-            for key in nested.keys.sorted() where !knownKeys[section]!.contains(key) {
-                throw ConfigError("\(section).\(key)", "unknown key")
-            }
-        }
-        guard let models = object["models"] else { return }
-        guard let list = models as? [Any] else { throw ConfigError("models", "must be a list of model profiles") }
-        for (index, entry) in list.enumerated() {
-            guard let profile = entry as? [String: Any] else { throw ConfigError("models[\(index)]", "must be an object") }
-            let key = modelKey(index: index, id: profile["id"] as? String)
-            for name in profile.keys.sorted() where !profileKeys.keys.contains(name) {
-                throw ConfigError("\(key).\(name)", "unknown key")
-            }
-            for (name, allowed) in profileKeys {
-                guard !allowed.isEmpty, let value = profile[name] else { continue }
-                let nested = value as? [String: Any] ?? [:]
-                let entries = (value as? [[String: Any]]) ?? [nested]
-                for item in entries {
-                    for field in item.keys.sorted() where !allowed.contains(field) {
-                        throw ConfigError("\(key).\(name).\(field)", "unknown key")
-                    }
-                }
+        } else if let list = file as? [Any], let known = known as? [Any] {
+            for (index, item) in zip(list, known).enumerated() {
+                if let found = unknownKey(in: item.0, known: item.1, path: "\(path)[\(index)]") { return found }
             }
         }
+        return nil
     }
-
-    /// The keys of a model profile, and of each of its objects (empty: a plain value).
-    private static let profileKeys: [String: Set<String>] = [
-        "id": [], "version": [], "label": [], "promptField": [], "output": [],
-        "images": ["field", "list", "max", "required"],
-        "aspectRatio": ["field", "values", "matchValue"],
-        "outputCount": ["field", "max"],
-        "outputFormat": ["field", "value", "accepted"],
-        "quality": ["field", "tiers", "values"],
-        "constants": ["field", "value"],
-        "secrets": ["field", "from", "required"],
-    ]
 
     /// How a configured profile is named in errors: by its id when it has a usable one.
     static func modelKey(index: Int, id: String?) -> String {
@@ -205,14 +207,10 @@ extension RuntimeConfig {
         return "models[\(id)]"
     }
 
-    private static func configError(for error: DecodingError, models: [Any]?) -> ConfigError {
-        var (path, problem) = DecodingErrorText.describe(error, fallbackPath: "(top level)")
-        // "models[2].output" names the profile by its id where it has one.
-        if path.hasPrefix("models["), let close = path.firstIndex(of: "]"),
-           let index = Int(path[path.index(path.startIndex, offsetBy: 7)..<close]), let models, index < models.count {
-            let id = (models[index] as? [String: Any])?["id"] as? String
-            path = modelKey(index: index, id: id) + path[path.index(after: close)...]
-        }
-        return ConfigError(path, problem)
+    /// `path` with "models[2]" naming the profile by its id where it has one.
+    private static func named(_ path: String, _ object: [String: Any]) -> String {
+        guard path.hasPrefix("models["), let close = path.firstIndex(of: "]"), let models = object["models"] as? [Any],
+              let index = Int(path[path.index(path.startIndex, offsetBy: 7)..<close]), index < models.count else { return path }
+        return modelKey(index: index, id: (models[index] as? [String: Any])?["id"] as? String) + path[path.index(after: close)...]
     }
 }

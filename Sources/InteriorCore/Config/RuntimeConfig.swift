@@ -46,15 +46,6 @@ public struct GenerationDefaults: Codable, Equatable, Sendable {
     public var variants: Int = 2
 
     public init() {}
-
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        let d = GenerationDefaults()
-        mode = try c.decodeIfPresent(GenerationMode.self, forKey: .mode) ?? d.mode
-        aspectRatio = try c.decodeIfPresent(AspectRatio.self, forKey: .aspectRatio) ?? d.aspectRatio
-        quality = try c.decodeIfPresent(Quality.self, forKey: .quality) ?? d.quality
-        variants = try c.decodeIfPresent(Int.self, forKey: .variants) ?? d.variants
-    }
 }
 
 public struct Limits: Codable, Equatable, Sendable {
@@ -83,19 +74,6 @@ public struct Limits: Codable, Equatable, Sendable {
 
     public var maxPixels: Int { maxMegapixels * 1_000_000 }
 
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        let d = Limits()
-        maxVariants = try c.decodeIfPresent(Int.self, forKey: .maxVariants) ?? d.maxVariants
-        maxUploadBytes = try c.decodeIfPresent(Int.self, forKey: .maxUploadBytes) ?? d.maxUploadBytes
-        acceptedMimeTypes = try c.decodeIfPresent([String].self, forKey: .acceptedMimeTypes) ?? d.acceptedMimeTypes
-        maxMegapixels = try c.decodeIfPresent(Int.self, forKey: .maxMegapixels) ?? d.maxMegapixels
-        minShortEdge = try c.decodeIfPresent(Int.self, forKey: .minShortEdge) ?? d.minShortEdge
-        maxPromptLength = try c.decodeIfPresent(Int.self, forKey: .maxPromptLength) ?? d.maxPromptLength
-        requestsPerMinute = try c.decodeIfPresent(Int.self, forKey: .requestsPerMinute) ?? d.requestsPerMinute
-        maxBodyBytesInFlight = try c.decodeIfPresent(Int.self, forKey: .maxBodyBytesInFlight) ?? d.maxBodyBytesInFlight
-        maxBodyBytesInFlightPerUser = try c.decodeIfPresent(Int.self, forKey: .maxBodyBytesInFlightPerUser) ?? d.maxBodyBytesInFlightPerUser
-    }
 }
 
 /// Every duration the engine waits for, in seconds.
@@ -121,24 +99,10 @@ public struct Timeouts: Codable, Equatable, Sendable {
     public var requestBodyIdle: Double = 30
 
     public init() {}
-
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        let d = Timeouts()
-        replicateRequest = try c.decodeIfPresent(Double.self, forKey: .replicateRequest) ?? d.replicateRequest
-        statusPoll = try c.decodeIfPresent(Double.self, forKey: .statusPoll) ?? d.statusPoll
-        stalePollThreshold = try c.decodeIfPresent(Double.self, forKey: .stalePollThreshold) ?? d.stalePollThreshold
-        stuckCutoff = try c.decodeIfPresent(Double.self, forKey: .stuckCutoff) ?? d.stuckCutoff
-        inputSignedURLTTL = try c.decodeIfPresent(Double.self, forKey: .inputSignedURLTTL) ?? d.inputSignedURLTTL
-        sweeperInterval = try c.decodeIfPresent(Double.self, forKey: .sweeperInterval) ?? d.sweeperInterval
-        reconcileAfter = try c.decodeIfPresent(Double.self, forKey: .reconcileAfter) ?? d.reconcileAfter
-        inboxLease = try c.decodeIfPresent(Double.self, forKey: .inboxLease) ?? d.inboxLease
-        requestBodyIdle = try c.decodeIfPresent(Double.self, forKey: .requestBodyIdle) ?? d.requestBodyIdle
-    }
 }
 
-/// The product knobs of SPEC §3: presets, plans, limits and timeouts. Built-in defaults
-/// apply to every key the runtime config file leaves out.
+/// The product knobs of SPEC §3: presets, plans, limits and timeouts. Each default is written
+/// once, here; the file's keys are laid over them (`RuntimeConfig.parse`).
 public struct RuntimeConfig: Codable, Equatable, Sendable {
     public var modes: [GenerationMode] = GenerationMode.allCases
     public var defaults = GenerationDefaults()
@@ -153,20 +117,6 @@ public struct RuntimeConfig: Codable, Equatable, Sendable {
     public var models: [ModelProfile] = []
 
     public init() {}
-
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        let d = RuntimeConfig()
-        modes = try c.decodeIfPresent([GenerationMode].self, forKey: .modes) ?? d.modes
-        defaults = try c.decodeIfPresent(GenerationDefaults.self, forKey: .defaults) ?? d.defaults
-        roomTypes = try c.decodeIfPresent([Preset].self, forKey: .roomTypes) ?? d.roomTypes
-        styles = try c.decodeIfPresent([StylePreset].self, forKey: .styles) ?? d.styles
-        limits = try c.decodeIfPresent(Limits.self, forKey: .limits) ?? d.limits
-        plans = try c.decodeIfPresent([Plan].self, forKey: .plans) ?? d.plans
-        defaultPlanId = try c.decodeIfPresent(String.self, forKey: .defaultPlanId) ?? d.defaultPlanId
-        timeouts = try c.decodeIfPresent(Timeouts.self, forKey: .timeouts) ?? d.timeouts
-        models = try c.decodeIfPresent([ModelProfile].self, forKey: .models) ?? d.models
-    }
 
     // MARK: Lookups
 

@@ -38,9 +38,10 @@ extension APIHandler {
     func getConfig(_ input: InteriorAPI.Operations.GetConfig.Input) async throws -> InteriorAPI.Operations.GetConfig.Output {
         let context = CurrentRequest.request.interior
         let settings = context.settings
-        let runtime = settings.runtime
+        let live = context.runtime.current
+        let runtime = live.config
         // What this model can do: modes it cannot serve are not offered, variants are capped.
-        let validator = context.validator
+        let validator = live.validator
         let modes = validator.availableModes
         let defaultMode = modes.contains(runtime.defaults.mode) ? runtime.defaults.mode : modes.first ?? runtime.defaults.mode
         let qualities = try validator.qualities.map { try Self.value($0.rawValue, as: Components.Schemas.Quality.self) }
@@ -63,7 +64,7 @@ extension APIHandler {
                             aspectRatio: try Self.value(validator.defaultAspectRatio(for: defaultMode).rawValue),
                             quality: try Self.value(validator.defaultQuality.rawValue), variants: validator.defaultVariants),
             limits: .init(maxVariants: validator.maxVariants, maxUploadBytes: runtime.limits.maxUploadBytes,
-                          acceptedMimeTypes: context.inputs.acceptedFormats.map(\.mimeType),
+                          acceptedMimeTypes: context.inputs.acceptedFormats(runtime.limits).map(\.mimeType),
                           maxMegapixels: runtime.limits.maxMegapixels, minShortEdge: runtime.limits.minShortEdge,
                           maxPromptLength: runtime.limits.maxPromptLength, requestsPerMinute: runtime.limits.requestsPerMinute),
             authMode: { if case .dev = settings.auth { .dev } else { .supabase } }(),

@@ -25,8 +25,10 @@ public struct Dependencies: Sendable {
     public var sleep: @Sendable (Duration) async throws -> Void
     /// The metrics registry (`interior serve` shares it with swift-metrics).
     public var metrics: InteriorMetrics?
-    /// Inbox workers and the reconciler loop; off for one-shot commands.
+    /// Inbox workers, the reconciler loop and the runtime config file's watch; off for one-shot commands.
     public var backgroundWork: Bool
+    /// How often the runtime config file is checked for changes (it is on SIGHUP too).
+    public var runtimeConfigPoll: Duration = .seconds(2)
 
     public init(now: @escaping @Sendable () -> Date = { Date() }, makeID: @escaping @Sendable () -> UUID = { UUID() },
                 replicate: ReplicateConnection? = nil,
@@ -68,17 +70,20 @@ final class InteriorContext: Sendable {
     let storageAccess: StorageAccessMonitor
     let images: ImageProcessor
     let replicate: ReplicateGateway
-    let validator: GenerationRequestValidator
+    /// The runtime config in force (presets, plans, limits, the model profile): read it once
+    /// per request or job, as `runtime.current`.
+    let runtime: LiveRuntime
     let inputs: InputResolver
     let assets: AssetService
     let applier: PredictionApplier
     let inbox: InboxProcessor
     let reconciler: Reconciler
     let downloadClient: HTTPClient
-    /// `GET /openapi.json` as this instance serves it.
-    let openAPIDocument: Data
+    let traces: Traces
 
-    init(app: Application, settings: Settings, dependencies: Dependencies, verifier: AccessTokenVerifier) throws {
+    init(app: Application, settings: Settings, dependencies: Dependencies, verifier: AccessTokenVerifier,
+         traces: Traces = .disabled) throws {
+        self.traces = traces
         self.settings = settings
         self.dependencies = dependencies
         self.verifier = verifier
@@ -114,7 +119,8 @@ final class InteriorContext: Sendable {
             s3Store = s3
             baseStore = s3
         }
-        let store = dependencies.wrapStore(baseStore)
+        let wrapped = dependencies.wrapStore(baseStore)
+        let store: any BlobStore = traces.isEnabled ? TracedBlobStore(base: wrapped, traces: traces) : wrapped
         self.store = store
         self.storageAccess = .make(app: app, store: store, settings: settings, now: dependencies.now, makeID: dependencies.makeID)
 
@@ -126,18 +132,10 @@ final class InteriorContext: Sendable {
         guard let connection = dependencies.replicate ?? Self.liveConnection(settings) else {
             throw ConfigError("REPLICATE_API_TOKEN", "not set, and no emulator was started")
         }
-        let profile = settings.replicate.profile
-        let replicate = try ReplicateGateway(connection: connection, settings: settings, profile: profile,
-                                             httpClient: app.http.client.shared, metrics: metrics,
-                                             now: dependencies.now, logger: logger)
+        let replicate = try ReplicateGateway(connection: connection, settings: settings, httpClient: app.http.client.shared,
+                                             metrics: metrics, now: dependencies.now, logger: logger, traces: traces)
         self.replicate = replicate
-        let validator = GenerationRequestValidator(config: settings.runtime, profile: profile)
-        self.validator = validator
-        if case .dev = settings.auth {
-            self.openAPIDocument = OpenAPIDocument.served(.init(devAuth: true, validator: validator))
-        } else {
-            self.openAPIDocument = OpenAPIDocument.served(.init(devAuth: false, validator: validator))
-        }
+        self.runtime = try LiveRuntime(settings: settings, logger: logger)
 
         var storageHosts: Set<String> = [settings.publicBaseURL.host?.lowercased()].compactMap { $0 }.reduce(into: []) { $0.insert($1) }
         if case let .s3(configuration) = settings.storage, let host = configuration.endpoint.host?.lowercased() {
@@ -157,7 +155,7 @@ final class InteriorContext: Sendable {
             client: downloadClient, allowedOrigins: outputOrigins,
             maxBytes: 25 * 1024 * 1024, timeout: .seconds(30), attempts: 3, sleep: dependencies.sleep)
         let assets = AssetService(downloader: downloader, images: images, store: store, bucket: settings.publicBucket,
-                                  maxPixels: settings.runtime.limits.maxPixels, metrics: metrics, logger: logger)
+                                  maxPixels: settings.runtime.limits.maxPixels, metrics: metrics, logger: logger, traces: traces)
         self.assets = assets
 
         // The inbox and the reconciler
@@ -171,11 +169,13 @@ final class InteriorContext: Sendable {
             }
         }
         let inbox = InboxProcessor(database: database, applier: applier, cancelUnowned: cancelUnowned, metrics: metrics,
-                                   now: dependencies.now, logger: logger, lease: settings.runtime.timeouts.inboxLease)
+                                   now: dependencies.now, logger: logger, lease: settings.runtime.timeouts.inboxLease,
+                                   traces: traces)
         self.inbox = inbox
         self.reconciler = Reconciler(database: database, replicate: replicate, inbox: inbox, applier: applier,
                                      timeouts: settings.runtime.timeouts,
-                                     metrics: metrics, now: dependencies.now, makeID: dependencies.makeID, logger: logger)
+                                     metrics: metrics, now: dependencies.now, makeID: dependencies.makeID, logger: logger,
+                                     traces: traces)
     }
 
     private static func liveConnection(_ settings: Settings) -> ReplicateConnection? {
@@ -242,17 +242,25 @@ public func configure(_ app: Application, settings: Settings, dependencies given
     app.migrations.add(InteriorMigrations.all)
 
     let verifier = try await makeVerifier(app, settings: settings, dependencies: dependencies)
-    let context = try InteriorContext(app: app, settings: settings, dependencies: dependencies, verifier: verifier)
+    let traces = try Traces.make(settings.tracing, logger: app.logger)
+    if traces.isEnabled {
+        app.logger = app.logger.withTraceMetadata()
+        app.traceAutoPropagation = true
+    }
+    let context = try InteriorContext(app: app, settings: settings, dependencies: dependencies, verifier: verifier, traces: traces)
     app.setInterior(context)
     // Registered at once, so shutting the application down stops what the context owns (the
-    // download client above all) even when a later step of this function fails.
-    app.lifecycle.use(BackgroundWork(context: context, enabled: dependencies.backgroundWork))
+    // download client above all) even when a later step of this function fails. The exporter
+    // first: it starts before the background work and stops after it.
+    app.lifecycle.use(TracingLifecycle(traces: traces, logger: app.logger))
+    app.lifecycle.use(BackgroundWork(context: context, enabled: dependencies.backgroundWork, runtimeConfigPoll: dependencies.runtimeConfigPoll))
     if context.replicate.connection.isEmulator {
         app.logger.warning("Replicate: using the local EMULATOR at \(context.replicate.connection.baseURL.absoluteString) — images are stand-ins, not model outputs")
     }
 
     app.middleware = Middlewares()
     app.middleware.use(RequestContextMiddleware())
+    if traces.isEnabled { app.middleware.use(RequestTracingMiddleware(traces: traces)) }
     let methods = AllowedMethods()
     app.middleware.use(ErrorEnvelopeMiddleware(allowedMethods: { methods.lookup($0) }))
     if let webRoot = settings.webRoot {
@@ -275,16 +283,18 @@ public func configure(_ app: Application, settings: Settings, dependencies given
     }
 }
 
-/// Starts the inbox workers and the reconciler when the application boots, and stops them
-/// (and the download client) when it shuts down.
+/// Starts the inbox workers, the reconciler and the runtime config file's watch when the
+/// application boots, and stops them (and the download client) when it shuts down.
 private final class BackgroundWork: LifecycleHandler, Sendable {
     let context: InteriorContext
     let enabled: Bool
-    private let reconcilerTask = NIOLockedValueBox<Task<Void, Never>?>(nil)
+    let runtimeConfigPoll: Duration
+    private let tasks = NIOLockedValueBox<[Task<Void, Never>]>([])
 
-    init(context: InteriorContext, enabled: Bool) {
+    init(context: InteriorContext, enabled: Bool, runtimeConfigPoll: Duration) {
         self.context = context
         self.enabled = enabled
+        self.runtimeConfigPoll = runtimeConfigPoll
     }
 
     func didBootAsync(_ application: Application) async throws {
@@ -292,11 +302,14 @@ private final class BackgroundWork: LifecycleHandler, Sendable {
         context.inbox.start()
         let reconciler = context.reconciler
         let interval = context.settings.runtime.timeouts.sweeperInterval
-        reconcilerTask.withLockedValue { $0 = Task { await reconciler.run(every: .seconds(interval)) } }
+        let (runtime, poll) = (context.runtime, runtimeConfigPoll)
+        tasks.withLockedValue {
+            $0 = [Task { await reconciler.run(every: .seconds(interval)) }, Task { await runtime.watch(pollInterval: poll) }]
+        }
     }
 
     func shutdownAsync(_ application: Application) async {
-        if let task = reconcilerTask.withLockedValue({ $0 }) {
+        for task in tasks.withLockedValue({ $0 }) {
             task.cancel()
             await task.value
         }

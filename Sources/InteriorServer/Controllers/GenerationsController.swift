@@ -14,14 +14,14 @@ enum GenerationsController {
 
     @Sendable
     static func submit(_ request: Request) async throws -> Response {
-        let runtime = request.interior.settings.runtime
+        let runtime = request.interior.runtime.current
         // The body's bytes are held until the answer is made, and so is their claim.
         let claim = BodyClaim(budget: request.interior.bodyBudget, user: request.user.id)
         defer { claim.release() }
-        let form = try await SubmitBodyReader.read(request, limits: runtime.limits,
-                                                   idle: .seconds(runtime.timeouts.requestBodyIdle), claim: claim)
+        let form = try await SubmitBodyReader.read(request, limits: runtime.config.limits,
+                                                   idle: .seconds(runtime.config.timeouts.requestBodyIdle), claim: claim)
         let outcome = try await service(request).submit(
-            user: request.user, form: form, idempotencyKeyHeader: request.headers.first(name: "Idempotency-Key"))
+            user: request.user, form: form, idempotencyKeyHeader: request.headers.first(name: "Idempotency-Key"), runtime: runtime)
         return try accepted(outcome, request)
     }
 

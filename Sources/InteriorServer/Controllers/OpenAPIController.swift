@@ -12,6 +12,6 @@ enum OpenAPIController {
     static func document(_ request: Request) async throws -> Response {
         var headers = HTTPHeaders()
         headers.contentType = .json
-        return Response(status: .ok, headers: headers, body: .init(data: request.interior.openAPIDocument))
+        return Response(status: .ok, headers: headers, body: .init(data: request.interior.runtime.current.openAPIDocument))
     }
 }

@@ -53,7 +53,7 @@ enum RendersController {
 
     /// `mode`, `roomType`, `style`: ids or labels, like a submit; anything else is a 400.
     private static func filter(_ request: Request) throws -> RenderFilter {
-        let runtime = request.interior.settings.runtime
+        let runtime = request.interior.runtime.current.config
         var filter = RenderFilter()
         if let text = request.query[String.self, at: "mode"], !text.isEmpty {
             guard let mode = GenerationMode(rawValue: text.lowercased()) else {

@@ -1,5 +1,6 @@
 import Foundation
 import Replicate
+import Tracing
 import Vapor
 
 /// `POST /api/v1/webhooks/replicate` (SPEC §8.3): verify, record in the inbox, answer.
@@ -27,13 +28,28 @@ enum WebhookController {
         // A signed body that is not a prediction is still recorded: nothing Replicate sends is lost,
         // and the processor marks it dead with the reason.
         let prediction = try? JSONDecoder().decode(Prediction.self, from: body)
-        do {
-            try await context.inbox.recordWebhook(id: id, job: job, prediction: prediction, payload: body)
-        } catch {
-            request.logger.error("could not record a webhook", metadata: ["error": "\(error)"])
-            // A 5xx makes Replicate deliver it again.
-            throw APIError(.serviceUnavailable, "The webhook could not be recorded; deliver it again.")
+        // The request's span is opened here, in the trace of the job it names (the route is
+        // `tracedByHandler`): the signature is checked, so it is Replicate's news of that job.
+        return try await context.traces.span(
+            "POST /api/v1/webhooks/replicate", parent: await traceContext(of: job, request) ?? .topLevel, kind: .server,
+            attributes: RequestTracingMiddleware.attributes(request, route: "/api/v1/webhooks/replicate")
+        ) { _ in
+            request.logTraceIds()
+            do {
+                try await context.inbox.recordWebhook(id: id, job: job, prediction: prediction, payload: body)
+            } catch {
+                request.logger.error("could not record a webhook", metadata: ["error": "\(error)"])
+                // A 5xx makes Replicate deliver it again.
+                throw APIError(.serviceUnavailable, "The webhook could not be recorded; deliver it again.")
+            }
+            return Acknowledgement()
         }
-        return Acknowledgement()
+    }
+
+    /// The stored trace context of the job a webhook names (nil with tracing off).
+    private static func traceContext(of job: UUID?, _ request: Request) async -> ServiceContext? {
+        let traces = request.interior.traces
+        guard traces.isEnabled, let job else { return nil }
+        return traces.context(traceParent: try? await JobRepository(db: request.db).find(id: job)?.traceParent)
     }
 }

@@ -28,6 +28,8 @@ struct JobRow: Codable, Sendable, Equatable {
     var updatedAt: Date
     var lastPolledAt: Date?
     var completedAt: Date?
+    /// The W3C `traceparent` the job's spans hang off (nil when tracing was off at submit).
+    var traceParent: String? = nil
 }
 
 /// The outcome of trying to take an owner's in-flight slot.
@@ -52,7 +54,7 @@ struct Page<Row: Sendable>: Sendable {
 struct JobRepository {
     let db: any Database
 
-    private var sql: any SQLDatabase { db as! any SQLDatabase }
+    var sql: any SQLDatabase { db as! any SQLDatabase }
     private static let inFlight = JobStatus.inFlight.map { SQLBind($0.rawValue) }
 
     // MARK: Submit
@@ -120,7 +122,7 @@ struct JobRepository {
                 update = update.where("created_at", .lessThan, SQLBind(createdBefore))
             }
             struct Owner: Decodable { let ownerId: UUID }
-            guard let row = try await update.returning("owner_id").first(decoding: Owner.self, keyDecodingStrategy: .convertFromSnakeCase) else {
+            guard let row = try await update.returning("owner_id").first(decoding: Owner.self, keyDecodingStrategy: SnakeCaseColumns.strategy) else {
                 return false
             }
             try await UsageRepository(sql: sql).record(
@@ -155,7 +157,7 @@ struct JobRepository {
                 .where("id", .equal, SQLBind(job))
                 .where(SQLRaw("(status IN ('starting', 'processing') OR (status = 'failed' AND error_code = 'TIMEOUT'))"))
                 .returning("owner_id")
-                .first(decoding: Owner.self, keyDecodingStrategy: .convertFromSnakeCase)
+                .first(decoding: Owner.self, keyDecodingStrategy: SnakeCaseColumns.strategy)
             guard let owner = updated?.ownerId else { return false }
             let inserted = try await RenderRepository(sql: sql).insert(render, variants: variants)
             guard inserted else {
@@ -190,27 +192,27 @@ struct JobRepository {
         try await sql.select().column(SQLLiteral.all).from("generation_jobs")
             .where("id", .equal, SQLBind(id))
             .where("owner_id", .equal, SQLBind(owner))
-            .first(decoding: JobRow.self, keyDecodingStrategy: .convertFromSnakeCase)
+            .first(decoding: JobRow.self, keyDecodingStrategy: SnakeCaseColumns.strategy)
     }
 
     /// Any job by id (for webhooks and workers, which act for no user).
     func find(id: UUID) async throws -> JobRow? {
         try await sql.select().column(SQLLiteral.all).from("generation_jobs")
             .where("id", .equal, SQLBind(id))
-            .first(decoding: JobRow.self, keyDecodingStrategy: .convertFromSnakeCase)
+            .first(decoding: JobRow.self, keyDecodingStrategy: SnakeCaseColumns.strategy)
     }
 
     func find(predictionId: String) async throws -> JobRow? {
         try await sql.select().column(SQLLiteral.all).from("generation_jobs")
             .where("prediction_id", .equal, SQLBind(predictionId))
-            .first(decoding: JobRow.self, keyDecodingStrategy: .convertFromSnakeCase)
+            .first(decoding: JobRow.self, keyDecodingStrategy: SnakeCaseColumns.strategy)
     }
 
     func find(owner: UUID, idempotencyKey: UUID) async throws -> JobRow? {
         try await sql.select().column(SQLLiteral.all).from("generation_jobs")
             .where("owner_id", .equal, SQLBind(owner))
             .where("idempotency_key", .equal, SQLBind(idempotencyKey))
-            .first(decoding: JobRow.self, keyDecodingStrategy: .convertFromSnakeCase)
+            .first(decoding: JobRow.self, keyDecodingStrategy: SnakeCaseColumns.strategy)
     }
 
     /// The owner's jobs, newest first.
@@ -223,7 +225,7 @@ struct JobRepository {
         let rows = try await query
             .orderBy("created_at", .descending).orderBy("id", .descending)
             .limit(limit + 1)
-            .all(decoding: JobRow.self, keyDecodingStrategy: .convertFromSnakeCase)
+            .all(decoding: JobRow.self, keyDecodingStrategy: SnakeCaseColumns.strategy)
         return PageCursor.page(rows, limit: limit) { PageCursor(createdAt: $0.createdAt, id: $0.id) }
     }
 
@@ -243,7 +245,7 @@ struct JobRepository {
                 LIMIT \(bind: limit)
                 \(skipLocked))
             RETURNING *
-            """).all(decoding: JobRow.self, keyDecodingStrategy: .convertFromSnakeCase)
+            """).all(decoding: JobRow.self, keyDecodingStrategy: SnakeCaseColumns.strategy)
     }
 
     /// In-flight jobs not updated since `date` (the reconciler polls them), oldest first.
@@ -253,7 +255,7 @@ struct JobRepository {
             .where("updated_at", .lessThan, SQLBind(date))
             .orderBy("updated_at")
             .limit(limit)
-            .all(decoding: JobRow.self, keyDecodingStrategy: .convertFromSnakeCase)
+            .all(decoding: JobRow.self, keyDecodingStrategy: SnakeCaseColumns.strategy)
     }
 
     /// Whether the owner has a job in flight: a cheap early answer for submit, before any

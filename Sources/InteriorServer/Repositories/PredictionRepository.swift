@@ -93,7 +93,9 @@ struct PredictionRepository {
                 .all()
             guard !attached.isEmpty else {
                 // The job ended meanwhile: the row still learns its prediction, as canceled, so
-                // the prediction's own news finds it (and changes nothing).
+                // the prediction's own news finds it (and changes nothing). A row already ended
+                // (abandoned by another instance) keeps what was decided; the prediction is then
+                // unowned and the caller cancels it.
                 try await sql.update("generation_predictions")
                     .set("prediction_id", to: SQLBind(predictionId))
                     .set("status", to: SQLBind(JobStatus.canceled.rawValue))
@@ -103,6 +105,7 @@ struct PredictionRepository {
                     .set("updated_at", to: SQLBind(now))
                     .where("id", .equal, SQLBind(row.id))
                     .where("prediction_id", .is, SQLLiteral.null)
+                    .where("status", .equal, SQLBind(JobStatus.starting.rawValue))
                     .run()
                 return false
             }

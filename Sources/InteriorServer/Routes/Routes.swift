@@ -23,7 +23,7 @@ func routes(_ app: Application) throws {
     if case .dev = context.settings.auth { api.post("auth", "dev-token", use: DevAuthController.mint) }
 
     // MARK: Replicate → us (signed)
-    api.on(.POST, "webhooks", "replicate", body: .collect(maxSize: "1mb"), use: WebhookController.receive)
+    api.on(.POST, "webhooks", "replicate", body: .collect(maxSize: "1mb"), use: WebhookController.receive).tracedByHandler()
 
     // MARK: Signed-in users
     let user = api.grouped(UserAuthMiddleware())

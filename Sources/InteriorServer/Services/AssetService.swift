@@ -28,6 +28,7 @@ struct AssetService: Sendable {
     let maxPixels: Int
     let metrics: InteriorMetrics
     let logger: Logger
+    var traces: Traces = .disabled
 
     /// Stores every output of one prediction (in parallel, bounded by the image limiter) under
     /// the variant slots from `firstSlot` on, and returns what was stored. Nothing is recorded
@@ -54,19 +55,24 @@ struct AssetService: Sendable {
 
     private func storeOne(_ url: URL, slot: Int, renderId: UUID, longEdge: Int) async throws -> StoredOutput {
         let started = ContinuousClock.now
-        let bytes: Data
-        do {
-            bytes = try await downloader.download(url)
-        } catch let .permanent(reason) {
-            throw Failure.unusable(reason)
-        } catch let .transient(reason) {
-            throw Failure.temporary(reason)
+        let download: OutputDownloader.Download = try await traces.span(
+            "output.download", kind: .client, attributes: ["interior.slot": .int64(Int64(slot))]) { _ in
+            do throws(OutputDownloader.Failure) {
+                return try await downloader.download(url)
+            } catch let .permanent(reason) {
+                throw Failure.unusable(reason)
+            } catch let .transient(reason) {
+                throw Failure.temporary(reason)
+            }
         }
-        let rendered: RenderedOutput
-        do {
-            rendered = try await images.renderOutput(bytes, longEdge: longEdge, maxPixels: maxPixels)
-        } catch {
-            throw Failure.unusable("output \(slot) is not a usable image: \(error)")
+        let rendered: RenderedOutput = try await traces.span("output.render", attributes: ["interior.slot": .int64(Int64(slot))]) { _ in
+            do {
+                // The downloaded bytes count against the download budget until they are converted.
+                defer { download.release() }
+                return try await images.renderOutput(download.data, longEdge: longEdge, maxPixels: maxPixels)
+            } catch {
+                throw Failure.unusable("output \(slot) is not a usable image: \(error)")
+            }
         }
         let imagePath = StoragePaths.output(render: renderId, index: slot)
         let thumbPath = StoragePaths.thumbnail(render: renderId, index: slot)

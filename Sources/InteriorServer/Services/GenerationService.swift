@@ -28,20 +28,23 @@ struct GenerationService: Sendable {
 
     // MARK: - Submit (SPEC §8.1)
 
-    func submit(user: AuthenticatedUser, form: SubmitForm, idempotencyKeyHeader: String?) async throws -> SubmitOutcome {
+    /// - Parameter runtime: the runtime config the whole submit uses, read once (a reload
+    ///   meanwhile does not change the job's profile, presets or plan halfway).
+    func submit(user: AuthenticatedUser, form: SubmitForm, idempotencyKeyHeader: String?, runtime: RuntimeState) async throws -> SubmitOutcome {
         let started = ContinuousClock.now
+        let profile = runtime.profile
         // 1. Validate and moderate the fields (no lock is taken for bad input).
-        let request = try validate(form, idempotencyKeyHeader: idempotencyKeyHeader)
+        let request = try validate(form, idempotencyKeyHeader: idempotencyKeyHeader, validator: runtime.validator)
 
         // 2. Idempotency: the same key returns the original job, never a second charge.
-        if let replayed = try await replayOfKnownKey(request, form: form, user: user) { return replayed }
+        if let replayed = try await replayOfKnownKey(request, form: form, user: user, runtime: runtime) { return replayed }
 
         // 3. No generations left or a job in flight: refused before any image is decoded.
         //    One job can be in flight per owner, so the quota check cannot be raced by the same
         //    owner: a concurrent submit fails at the insert below.
-        let usage = try await UsageService(sql: sql, runtime: settings.runtime, owner: user.id, now: context.dependencies.now).summary()
+        let usage = try await UsageService(sql: sql, runtime: runtime.config, owner: user.id, now: context.dependencies.now).summary()
         guard usage.canSubmit else {
-            let plan = settings.runtime.plan(id: usage.planId)
+            let plan = runtime.config.plan(id: usage.planId)
             throw APIError(.limitExceeded,
                            "You have used all \(usage.monthlyAllowance) generations of the \(plan.label) plan this month.",
                            details: ["planId": plan.id, "periodEnd": ISO8601DateFormatter().string(from: usage.period.end)])
@@ -50,12 +53,12 @@ struct GenerationService: Sendable {
         // The in-flight answer here is only early; the insert below decides. The job in flight
         // may be this key's, committed by a concurrent request since step 2 looked.
         if try await jobs.hasJobInFlight(owner: user.id) {
-            if let replayed = try await replayOfKnownKey(request, form: form, user: user) { return replayed }
+            if let replayed = try await replayOfKnownKey(request, form: form, user: user, runtime: runtime) { return replayed }
             throw APIError(.tooManyInflight, "Please wait until this generation is complete.")
         }
 
         // 4. Read and check the images.
-        let inputs = try await context.inputs.resolve(form, owner: user.id)
+        let inputs = try await context.inputs.resolve(form, owner: user.id, limits: runtime.config.limits)
         let fingerprint = Self.fingerprint(request, inputs: inputs)
 
         // 5. The job, its planned predictions and its debit, in one transaction; the insert is
@@ -81,8 +84,9 @@ struct GenerationService: Sendable {
             input1Path: inputPaths.first, input2Path: inputPaths.dropFirst().first,
             model: profile.id, predictionId: nil, status: .starting, errorCode: nil, error: nil,
             idempotencyKey: request.idempotencyKey, requestFingerprint: fingerprint,
-            createdAt: createdAt, updatedAt: createdAt, lastPolledAt: nil, completedAt: nil)
-        let planned = plannedPredictions(job: jobId, variants: request.variants, at: createdAt)
+            createdAt: createdAt, updatedAt: createdAt, lastPolledAt: nil, completedAt: nil,
+            traceParent: context.traces.currentTraceParent())
+        let planned = plannedPredictions(job: jobId, profile: profile, variants: request.variants, at: createdAt)
         switch try await jobs.insertWithDebit(job, predictions: planned, debitId: context.dependencies.makeID()) {
         case .inserted:
             break
@@ -106,7 +110,7 @@ struct GenerationService: Sendable {
             }
             signedURLs = try await inputPaths.asyncMap { path in
                 try await context.store.signedURL(bucket: settings.privateBucket, path: path,
-                                                  expiresIn: settings.runtime.timeouts.inputSignedURLTTL).absoluteString
+                                                  expiresIn: runtime.config.timeouts.inputSignedURLTTL).absoluteString
             }
         } catch {
             logger.error("storing the inputs failed", metadata: ["jobId": "\(job.id.apiString)", "error": "\(error)"])
@@ -120,11 +124,11 @@ struct GenerationService: Sendable {
         }
 
         // 7. Create the predictions, side by side; 8. attach each as Replicate answers.
-        let creates = PredictionCreator(context: context, db: db, logger: logger, now: context.dependencies.now)
+        let creates = PredictionCreator(context: context, db: db, logger: logger, now: context.dependencies.now, profile: profile)
         let inputSize = inputs.first?.size
         let created = await creates.createAll(planned, job: job) { row throws(ModelInputError) in
             try profile.input(for: request, prompt: request.finalPrompt, inputImageURLs: signedURLs, inputSize: inputSize,
-                              outputs: row.outputs, secrets: context.replicate.secrets)
+                              outputs: row.outputs, secrets: runtime.modelSecrets)
         }
         guard created > 0 else {
             try await failSubmit(job, code: "UPSTREAM_ERROR",
@@ -140,11 +144,9 @@ struct GenerationService: Sendable {
         return .created(job)
     }
 
-    private var profile: ModelProfile { context.replicate.profile }
-
     /// The rows of a job's predictions: as many as the model needs for `variants`, each
     /// filling its own variant slots.
-    private func plannedPredictions(job: UUID, variants: Int, at time: Date) -> [PredictionRow] {
+    private func plannedPredictions(job: UUID, profile: ModelProfile, variants: Int, at time: Date) -> [PredictionRow] {
         var slot = 0
         return profile.outputsPerPrediction(variants: variants).enumerated().map { index, outputs in
             defer { slot += outputs }
@@ -174,13 +176,14 @@ struct GenerationService: Sendable {
     }
 
     /// The owner's job of this request's idempotency key, replayed, when there is one.
-    private func replayOfKnownKey(_ request: GenerationRequest, form: SubmitForm, user: AuthenticatedUser) async throws -> SubmitOutcome? {
+    private func replayOfKnownKey(_ request: GenerationRequest, form: SubmitForm, user: AuthenticatedUser,
+                                  runtime: RuntimeState) async throws -> SubmitOutcome? {
         guard let key = request.idempotencyKey, let existing = try await jobs.find(owner: user.id, idempotencyKey: key) else { return nil }
-        let inputs = try await context.inputs.resolve(form, owner: user.id)
+        let inputs = try await context.inputs.resolve(form, owner: user.id, limits: runtime.config.limits)
         return try replay(existing, fingerprint: Self.fingerprint(request, inputs: inputs))
     }
 
-    private func validate(_ form: SubmitForm, idempotencyKeyHeader: String?) throws -> GenerationRequest {
+    private func validate(_ form: SubmitForm, idempotencyKeyHeader: String?, validator: GenerationRequestValidator) throws -> GenerationRequest {
         let bodyKey = form.fields["idempotencyKey"]
         // A header that is sent names a key: blank is not "no key" (the document says a UUID).
         if let idempotencyKeyHeader, idempotencyKeyHeader.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
@@ -196,7 +199,7 @@ struct GenerationService: Sendable {
             hasInput1: form.files["input1"] != nil || form.fields["input1Url"] != nil,
             hasInput2: form.files["input2"] != nil || form.fields["input2Url"] != nil)
         do {
-            return try context.validator.validate(submission)
+            return try validator.validate(submission)
         } catch {
             throw APIError.validation(field: error.field, error.message)
         }
@@ -218,24 +221,24 @@ struct GenerationService: Sendable {
     /// The owner's job, after polling Replicate for its running predictions when the job looks
     /// stale. Failures of the poll are logged, not returned: the job as stored is still the truth.
     func status(user: AuthenticatedUser, jobId: UUID) async throws -> (JobRow, RenderWithVariants?) {
-        guard var job = try await jobs.find(id: jobId, owner: user.id) else { throw APIError.notFound }
-        if job.status.isInFlight,
-           try await jobs.claimPoll(job: job.id, now: now, staleAfter: settings.runtime.timeouts.stalePollThreshold) {
-            var rows = try await PredictionRepository(db: db).rows(job: job.id).filter(\.isRunning)
-            if rows.contains(where: { $0.predictionId == nil }) {
-                try await context.applier.abandonStaleCreates(job: job.id, staleAfter: settings.runtime.timeouts.inboxLease)
-            }
-            rows.removeAll { $0.predictionId == nil }
-            let id = job.id
-            await withTaskGroup(of: Void.self) { group in
-                for row in rows {
-                    group.addTask { await self.poll(row, job: id) }
-                }
-            }
-            job = try await jobs.find(id: jobId, owner: user.id) ?? job
+        // One query answers a job that is not in flight (the hot path: a page polls it).
+        guard let (job, render) = try await jobs.findWithRender(id: jobId, owner: user.id) else { throw APIError.notFound }
+        guard job.status.isInFlight,
+              try await jobs.claimPoll(job: job.id, now: now, staleAfter: settings.runtime.timeouts.stalePollThreshold) else {
+            return (job, render)
         }
-        let render = job.status == .succeeded ? try await RenderRepository(sql: sql).find(job: job.id) : nil
-        return (job, render)
+        var rows = try await PredictionRepository(db: db).rows(job: job.id).filter(\.isRunning)
+        if rows.contains(where: { $0.predictionId == nil }) {
+            try await context.applier.abandonStaleCreates(job: job.id, staleAfter: settings.runtime.timeouts.inboxLease)
+        }
+        rows.removeAll { $0.predictionId == nil }
+        let id = job.id
+        await withTaskGroup(of: Void.self) { group in
+            for row in rows {
+                group.addTask { await self.poll(row, job: id) }
+            }
+        }
+        return try await jobs.findWithRender(id: jobId, owner: user.id) ?? (job, render)
     }
 
     private func poll(_ row: PredictionRow, job: UUID) async {
@@ -292,6 +295,7 @@ struct GenerationService: Sendable {
     /// Submits a failed or canceled job again: same inputs, same settings, a new job under
     /// every rule of submit.
     func retry(user: AuthenticatedUser, jobId: UUID, idempotencyKeyHeader: String?) async throws -> SubmitOutcome {
+        let runtime = context.runtime.current
         guard let job = try await jobs.find(id: jobId, owner: user.id) else { throw APIError.notFound }
         guard job.status == .failed || job.status == .canceled else {
             throw APIError(.invalidState, "Only a failed or canceled generation can be retried.")
@@ -304,12 +308,12 @@ struct GenerationService: Sendable {
         if let prompt = job.prompt { form.fields["prompt"] = prompt }
         for (slot, path) in zip(InputResolver.slots, [job.input1Path, job.input2Path]) {
             guard let path else { continue }
-            guard try await context.inputs.stored(path: path, slot: slot) != nil else {
+            guard try await context.inputs.stored(path: path, slot: slot, limits: runtime.config.limits) != nil else {
                 throw APIError.validation(field: slot, "The images of this generation are no longer available; submit them again.")
             }
             form.fields["\(slot)Url"] = path
         }
-        return try await submit(user: user, form: form, idempotencyKeyHeader: idempotencyKeyHeader)
+        return try await submit(user: user, form: form, idempotencyKeyHeader: idempotencyKeyHeader, runtime: runtime)
     }
 }
 

@@ -27,6 +27,7 @@ final class InboxProcessor: Sendable {
     let lease: TimeInterval
     let maxAttempts: Int
     let idleScan: Duration
+    let traces: Traces
 
     private let doorbell = Doorbell()
     private let tasks = NIOLockedValueBox<[Task<Void, Never>]>([])
@@ -34,7 +35,7 @@ final class InboxProcessor: Sendable {
     init(database: @escaping @Sendable () -> any Database, applier: PredictionApplier,
          cancelUnowned: @escaping @Sendable (String) async -> Void, metrics: InteriorMetrics,
          now: @escaping @Sendable () -> Date, logger: Logger, workers: Int = 3, lease: TimeInterval = 15,
-         maxAttempts: Int = 8, idleScan: Duration = .seconds(1)) {
+         maxAttempts: Int = 8, idleScan: Duration = .seconds(1), traces: Traces = .disabled) {
         self.database = database
         self.applier = applier
         self.cancelUnowned = cancelUnowned
@@ -45,6 +46,7 @@ final class InboxProcessor: Sendable {
         self.lease = lease
         self.maxAttempts = maxAttempts
         self.idleScan = idleScan
+        self.traces = traces
     }
 
     private var inbox: InboxRepository { InboxRepository(sql: database() as! any SQLDatabase) }
@@ -239,7 +241,13 @@ final class InboxProcessor: Sendable {
             try await done(event, note: "the prediction is not this job's")
             return .done
         }
-        try await applier.apply(prediction, to: job, row: row)
+        // In the job's trace, whichever instance or worker applies it.
+        try await traces.span("inbox.apply", parent: traces.context(traceParent: job.traceParent), attributes: [
+            "interior.event.source": .string(event.source.rawValue), "interior.prediction.status": .string(prediction.status.rawValue),
+            "interior.job_id": .string(job.id.apiString),
+        ]) { _ in
+            try await applier.apply(prediction, to: job, row: row)
+        }
         try await done(event, note: nil)
         return .done
     }

@@ -33,23 +33,23 @@ struct InputResolver: Sendable {
 
     static let slots = ["input1", "input2"]
 
-    func resolve(_ form: SubmitForm, owner: UUID) async throws -> [InputImage] {
+    func resolve(_ form: SubmitForm, owner: UUID, limits: Limits) async throws -> [InputImage] {
         var inputs: [InputImage] = []
         for slot in Self.slots {
             if let data = form.files[slot] {
-                inputs.append(try await upload(data, slot: slot))
+                inputs.append(try await upload(data, slot: slot, limits: limits))
             } else if let reference = form.fields["\(slot)Url"] {
-                inputs.append(try await stored(reference, slot: slot, owner: owner))
+                inputs.append(try await stored(reference, slot: slot, owner: owner, limits: limits))
             }
         }
         return inputs
     }
 
     /// An input already stored under `path` (retrying a job); nil if it is gone.
-    func stored(path: String, slot: String) async throws -> InputImage? {
+    func stored(path: String, slot: String, limits: Limits) async throws -> InputImage? {
         do {
             let object = try await store.get(bucket: settings.privateBucket, path: path)
-            let info = try images.probe(object.data, maxPixels: settings.runtime.limits.maxPixels)
+            let info = try images.probe(object.data, maxPixels: limits.maxPixels)
             return InputImage(slot: slot, source: .stored(path: path), digest: "stored:\(path)",
                               size: ImageSize(width: info.width, height: info.height))
         } catch StorageError.notFound {
@@ -61,12 +61,11 @@ struct InputResolver: Sendable {
 
     // MARK: Uploads
 
-    private func upload(_ data: Data, slot: String) async throws -> InputImage {
-        let limits = settings.runtime.limits
+    private func upload(_ data: Data, slot: String, limits: Limits) async throws -> InputImage {
         // The type is the bytes' claim, checked before anything is decoded; a file of an
         // accepted type that cannot be read is damaged (400), anything else is 415.
-        guard let claimed = ImageProcessor.sniff(data), acceptedFormats.contains(claimed) else {
-            throw unsupported(slot)
+        guard let claimed = ImageProcessor.sniff(data), acceptedFormats(limits).contains(claimed) else {
+            throw unsupported(slot, limits)
         }
         let info: ImageInfo
         do {
@@ -76,7 +75,7 @@ struct InputResolver: Sendable {
         } catch .damagedImage {
             throw Self.damaged(slot)
         } catch {
-            throw unsupported(slot)
+            throw unsupported(slot, limits)
         }
         guard min(info.width, info.height) >= limits.minShortEdge else {
             throw APIError.validation(field: slot, "\(slot) is too small: the short edge must be at least \(limits.minShortEdge) px.")
@@ -93,12 +92,12 @@ struct InputResolver: Sendable {
 
     /// The upload formats this instance takes: those configured that its libvips decodes
     /// (what `GET /config` offers and a 415 names).
-    var acceptedFormats: [ImageFormat] {
-        settings.runtime.limits.acceptedMimeTypes.compactMap(ImageFormat.init(mimeType:)).filter(images.capabilities.supports)
+    func acceptedFormats(_ limits: Limits) -> [ImageFormat] {
+        limits.acceptedMimeTypes.compactMap(ImageFormat.init(mimeType:)).filter(images.capabilities.supports)
     }
 
-    private func unsupported(_ slot: String) -> APIError {
-        APIError(.unsupportedMediaType, "\(slot) must be a \(ImageFormat.listed(acceptedFormats)) image.", details: ["field": slot])
+    private func unsupported(_ slot: String, _ limits: Limits) -> APIError {
+        APIError(.unsupportedMediaType, "\(slot) must be a \(ImageFormat.listed(acceptedFormats(limits))) image.", details: ["field": slot])
     }
 
     private static func damaged(_ slot: String) -> APIError {
@@ -111,13 +110,13 @@ struct InputResolver: Sendable {
 
     // MARK: References to stored uploads
 
-    private func stored(_ reference: String, slot: String, owner: UUID) async throws -> InputImage {
+    private func stored(_ reference: String, slot: String, owner: UUID, limits: Limits) async throws -> InputImage {
         let field = "\(slot)Url"
         let refused = APIError.validation(field: field, "\(field) must be one of your uploads in this service's storage.")
         guard reference.utf8.count <= 2048, let path = uploadPath(in: reference), StoragePaths.isUpload(path, of: owner) else {
             throw refused
         }
-        guard let input = try await stored(path: path, slot: slot) else { throw refused }
+        guard let input = try await stored(path: path, slot: slot, limits: limits) else { throw refused }
         return input
     }
 

@@ -1,5 +1,7 @@
 import AsyncHTTPClient
 import Foundation
+import Imaging
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
 
@@ -7,6 +9,11 @@ import NIOHTTP1
 /// and port — see `OutputOrigin`), following at most three redirects each re-checked against
 /// the allowlist, at most 25 MB, with retries and backoff for what may pass (5xx, timeouts,
 /// broken connections).
+///
+/// The bytes held at once are bounded by `budget` (permits are bytes): a download reserves
+/// `expectedBytes` before it connects, then holds what it received until the caller releases
+/// it, after the output is converted. A burst of webhooks therefore waits without connecting
+/// rather than buffering every output while the image limiter works through them.
 struct OutputDownloader: Sendable {
     enum Failure: Error, Equatable, CustomStringConvertible {
         /// Will not get better by trying again: a host we do not trust, a 4xx, too big.
@@ -27,8 +34,49 @@ struct OutputDownloader: Sendable {
     let timeout: TimeAmount
     let attempts: Int
     let sleep: @Sendable (Duration) async throws -> Void
+    let budget: AsyncLimiter
+    let expectedBytes: Int
 
     static let maxRedirects = 3
+    /// A 1536² photo as PNG is 3–5 MB; 48 MB lets a dozen downloads run ahead of the two
+    /// renders a 2-core machine does at once.
+    static let defaultBudget = 48 << 20
+    static let defaultExpectedBytes = 4 << 20
+
+    init(client: HTTPClient, allowedOrigins: [OutputOrigin], maxBytes: Int, timeout: TimeAmount, attempts: Int,
+         sleep: @escaping @Sendable (Duration) async throws -> Void,
+         budget: AsyncLimiter = AsyncLimiter(limit: OutputDownloader.defaultBudget),
+         expectedBytes: Int = OutputDownloader.defaultExpectedBytes) {
+        self.client = client
+        self.allowedOrigins = allowedOrigins
+        self.maxBytes = maxBytes
+        self.timeout = timeout
+        self.attempts = attempts
+        self.sleep = sleep
+        self.budget = budget
+        self.expectedBytes = max(1, expectedBytes)
+    }
+
+    /// A downloaded output and its share of the budget; `release` it once it is converted
+    /// (releasing twice does nothing).
+    final class Download: Sendable {
+        let data: Data
+        private let held: NIOLockedValueBox<Int>
+        private let budget: AsyncLimiter
+
+        init(data: Data, held: Int, budget: AsyncLimiter) {
+            self.data = data
+            self.held = NIOLockedValueBox(held)
+            self.budget = budget
+        }
+
+        func release() {
+            let permits = held.withLockedValue { held in defer { held = 0 }; return held }
+            if permits > 0 { budget.release(permits) }
+        }
+
+        deinit { release() }
+    }
 
     /// A client that never follows redirects by itself: we check each hop.
     static func makeClient() -> HTTPClient {
@@ -39,7 +87,25 @@ struct OutputDownloader: Sendable {
         return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
 
-    func download(_ url: URL) async throws(Failure) -> Data {
+    /// The output at `url`, holding its bytes' share of the budget until released.
+    func download(_ url: URL) async throws(Failure) -> Download {
+        let reserved = min(expectedBytes, budget.limit)
+        await budget.acquire(reserved)
+        let data: Data
+        do {
+            data = try await downloadWithRetries(url)
+        } catch {
+            budget.release(reserved)
+            throw error
+        }
+        // Hold what arrived; an output larger than expected is counted as the reservation
+        // (growing it while holding could wait on downloads that wait on us).
+        let held = max(1, min(data.count, reserved))
+        if held < reserved { budget.release(reserved - held) }
+        return Download(data: data, held: held, budget: budget)
+    }
+
+    private func downloadWithRetries(_ url: URL) async throws(Failure) -> Data {
         var lastFailure = Failure.transient("not attempted")
         for attempt in 0..<attempts {
             if attempt > 0 {

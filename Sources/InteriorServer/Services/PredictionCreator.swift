@@ -12,6 +12,8 @@ struct PredictionCreator: Sendable {
     let db: any Database
     let logger: Logger
     let now: @Sendable () -> Date
+    /// The model the job was submitted to.
+    let profile: ModelProfile
 
     private var predictions: PredictionRepository { PredictionRepository(db: db) }
 
@@ -35,7 +37,7 @@ struct PredictionCreator: Sendable {
         do {
             let input = try makeInput(row)
             prediction = try await whileTouching(row) {
-                try await context.replicate.create(input, webhook: webhookURL(job: job.id))
+                try await context.replicate.create(input, of: profile, webhook: webhookURL(job: job.id))
             }
         } catch {
             logger.warning("creating a prediction failed", metadata: [

@@ -27,6 +27,7 @@ struct Reconciler: Sendable {
     let now: @Sendable () -> Date
     let makeID: @Sendable () -> UUID
     let logger: Logger
+    var traces: Traces = .disabled
 
     static let timeoutMessage = "This generation took too long and was stopped. You have not been charged — please try again."
 
@@ -41,7 +42,10 @@ struct Reconciler: Sendable {
         let claimed = try await JobRepository(db: db).claimForSweep(
             updatedBefore: start.addingTimeInterval(-timeouts.reconcileAfter), now: start,
             gap: timeouts.sweeperInterval / 2, limit: batch)
-        var report = await Self.bounded(claimed) { job in await sweep(job) }
+        var report = await Self.bounded(claimed) { job in
+            await traces.span("reconciler.sweep", parent: traces.context(traceParent: job.traceParent),
+                              attributes: ["interior.job_id": .string(job.id.apiString)]) { _ in await sweep(job) }
+        }
         // Successes whose images could not be stored before the cutoff (a long storage
         // outage) are still Replicate's for an hour: ask again, which takes the news up now.
         let pending = try await PredictionRepository(db: db).awaitingStorage(since: start.addingTimeInterval(-3600), limit: batch)

@@ -21,23 +21,18 @@ public struct ReplicateConnection: Sendable {
     }
 }
 
-/// Everything the service says to Replicate, in one place: the model profile, the clients
+/// Everything the service says to Replicate, in one place: the clients
 /// (one for creates and cancels, one with the short status-poll timeout), and the verifier
 /// for the webhooks it sends back.
 struct ReplicateGateway: Sendable {
     let connection: ReplicateConnection
-    let profile: ModelProfile
     let client: ReplicateClient
     let pollClient: ReplicateClient
     let verifier: WebhookVerifier
-    /// Values for the profile's secret inputs, by environment variable.
-    let secrets: [String: String]
 
-    init(connection: ReplicateConnection, settings: Settings, profile: ModelProfile, httpClient: HTTPClient,
-         metrics: InteriorMetrics, now: @escaping @Sendable () -> Date, logger: Logger) throws {
+    init(connection: ReplicateConnection, settings: Settings, httpClient: HTTPClient,
+         metrics: InteriorMetrics, now: @escaping @Sendable () -> Date, logger: Logger, traces: Traces = .disabled) throws {
         self.connection = connection
-        self.profile = profile
-        self.secrets = settings.replicate.modelSecrets.mapValues(\.value)
         let observe: @Sendable (ReplicateClient.RequestEvent) -> Void = { event in
             switch event.outcome {
             case let .status(status): metrics.replicateRequest(status: status)
@@ -50,20 +45,20 @@ struct ReplicateGateway: Sendable {
             configuration: .init(baseURL: connection.baseURL, token: connection.token.value,
                                  requestTimeout: .seconds(timeouts.replicateRequest),
                                  totalDeadline: .seconds(timeouts.replicateRequest * 3)),
-            httpClient: httpClient, logger: logger, now: now, observe: observe)
+            httpClient: httpClient, logger: logger, now: now, observe: observe, tracer: traces.isEnabled ? traces.tracer : nil)
         // The status endpoint polls inline: one short try, no retries.
         pollClient = ReplicateClient(
             configuration: .init(baseURL: connection.baseURL, token: connection.token.value,
                                  requestTimeout: .seconds(timeouts.statusPoll),
                                  totalDeadline: .seconds(timeouts.statusPoll),
                                  retry: RetryPolicy(maxRetries: 0)),
-            httpClient: httpClient, logger: logger, now: now, observe: observe)
+            httpClient: httpClient, logger: logger, now: now, observe: observe, tracer: traces.isEnabled ? traces.tracer : nil)
         verifier = WebhookVerifier(secret: try WebhookSecret(connection.webhookSecret.value))
     }
 
     /// Creates a prediction of the profile's model: its pinned version when it has one, else
     /// the official model's latest.
-    func create(_ input: ModelInput, webhook: URL) async throws(ReplicateError) -> Prediction {
+    func create(_ input: ModelInput, of profile: ModelProfile, webhook: URL) async throws(ReplicateError) -> Prediction {
         if let version = profile.version {
             return try await client.createPrediction(version: "\(profile.id):\(version)", input: input, webhook: webhook,
                                                      webhookEventsFilter: [.start, .completed])

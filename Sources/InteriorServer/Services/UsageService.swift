@@ -18,7 +18,7 @@ struct UsageService {
     }
 
     init(_ request: Request) {
-        self.init(sql: request.sql, runtime: request.interior.settings.runtime, owner: request.user.id,
+        self.init(sql: request.sql, runtime: request.interior.runtime.current.config, owner: request.user.id,
                   now: request.interior.dependencies.now)
     }
 

@@ -74,9 +74,17 @@ public struct Settings: Sendable {
     /// Where the dev auth secret and the default SQLite file and local storage live.
     public var dataDirectory: URL
     public var runtimeConfigPath: String?
+    /// The runtime config file, watched for changes while the server runs.
+    public var runtimeConfigURL: URL?
+    /// The runtime config as read at start-up; what requests use is `RuntimeState`'s.
     public var runtime: RuntimeConfig
+    /// The environment as read at start-up (a reloaded model profile may name a secret in it);
+    /// only the built-in defaults until `load` sets it.
+    public var environment = Environment(process: [:], workingDirectory: nil)
     /// The try-it page's files (`WEB_ROOT`, else found beside the executable); nil: not served.
     public var webRoot: URL?
+    /// Where spans are exported (the `OTEL_` variables); nil: tracing is off.
+    public var tracing: TracingSettings?
 
     public var isProduction: Bool { deployment == .production }
 
@@ -94,35 +102,23 @@ extension Settings {
     ///   - executable: where the running program is; the page's files are looked for near it.
     public static func load(environment processEnvironment: [String: String], workingDirectory: URL,
                             executable: URL? = Bundle.main.executableURL) throws(ConfigError) -> Settings {
-        let env = DotEnv.merged(over: processEnvironment, directory: workingDirectory)
-        func value(_ key: String) -> String? {
-            guard let raw = env[key]?.trimmingCharacters(in: .whitespaces), !raw.isEmpty else { return nil }
-            return raw
-        }
+        let environment = Environment(process: processEnvironment, workingDirectory: workingDirectory)
+        let value = { (key: String) in environment(key) }
+        let required = { (key: String) in value(key)! }  // the built-in defaults name it
 
-        let deployment: Deployment
-        if let raw = value("ENV") {
-            guard let parsed = Deployment(rawValue: raw.lowercased()) else {
-                throw ConfigError("ENV", "must be development, testing or production, not \"\(raw)\"")
-            }
-            deployment = parsed
-        } else {
-            deployment = .development
-        }
+        let deployment: Deployment = try parse("ENV", required("ENV"), as: Deployment.self, "development, testing or production")
         let production = deployment == .production
 
-        let host = value("HOST") ?? "127.0.0.1"
-        let port = try parsePort(value("PORT"))
+        let port = try parsePort(required("PORT"))
         let publicBaseURL = try parseHTTPURL(value("PUBLIC_BASE_URL") ?? "http://127.0.0.1:\(port == 0 ? 8080 : port)", key: "PUBLIC_BASE_URL")
-        let dataDirectory = workingDirectory.appendingPathComponent("data", isDirectory: true)
 
-        let database = try parseDatabase(value("DATABASE_URL") ?? "sqlite://data/interior.sqlite", relativeTo: workingDirectory)
-        let databasePoolSize = try parsePoolSize(value("DATABASE_POOL_SIZE"))
+        let database = try parseDatabase(required("DATABASE_URL"), relativeTo: workingDirectory)
+        let databasePoolSize = try parsePoolSize(required("DATABASE_POOL_SIZE"))
         let webRoot = try WebRoot.resolve(value("WEB_ROOT"), workingDirectory: workingDirectory, executable: executable)
-        let storage = try parseStorage(value("STORAGE_URL") ?? "file://data/storage", relativeTo: workingDirectory,
-                                       environment: env.filter { !$0.value.trimmingCharacters(in: .whitespaces).isEmpty })
-        let publicBucket = try parseBucket(value("STORAGE_PUBLIC_BUCKET") ?? "public", key: "STORAGE_PUBLIC_BUCKET")
-        let privateBucket = try parseBucket(value("STORAGE_PRIVATE_BUCKET") ?? "private", key: "STORAGE_PRIVATE_BUCKET")
+        let storage = try parseStorage(required("STORAGE_URL"), relativeTo: workingDirectory,
+                                       environment: ["S3_ACCESS_KEY_ID", "S3_SECRET_ACCESS_KEY", "PUBLIC_ASSET_BASE_URL"].reduce(into: [:]) { $0[$1] = value($1) })
+        let publicBucket = try parseBucket(required("STORAGE_PUBLIC_BUCKET"), key: "STORAGE_PUBLIC_BUCKET")
+        let privateBucket = try parseBucket(required("STORAGE_PRIVATE_BUCKET"), key: "STORAGE_PRIVATE_BUCKET")
         if publicBucket == privateBucket {
             throw ConfigError("STORAGE_PRIVATE_BUCKET", "must differ from STORAGE_PUBLIC_BUCKET (uploads must never be public)")
         }
@@ -133,60 +129,48 @@ extension Settings {
         if production, signingSecret == nil, case .local = storage {
             throw ConfigError("STORAGE_SIGNING_SECRET", "required in production (a random key would break signed URLs on every restart)")
         }
-        var publicAssetBaseURL: URL?
-        if let raw = value("PUBLIC_ASSET_BASE_URL") {
-            publicAssetBaseURL = try parseHTTPURL(raw, key: "PUBLIC_ASSET_BASE_URL")
-        }
-
+        let publicAssetBaseURL = try value("PUBLIC_ASSET_BASE_URL").map { raw throws(ConfigError) in try parseHTTPURL(raw, key: "PUBLIC_ASSET_BASE_URL") }
         let auth = try parseAuth(value, production: production)
+        let logLevel = try parse("LOG_LEVEL", required("LOG_LEVEL"), as: Logger.Level.self,
+                                 "one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))")
+        let logFormat = try parse("LOG_FORMAT", value("LOG_FORMAT") ?? (production ? "json" : "text"), as: LogFormat.self, "text or json")
 
-        let logLevel: Logger.Level
-        if let raw = value("LOG_LEVEL") {
-            guard let parsed = Logger.Level(rawValue: raw.lowercased()) else {
-                throw ConfigError("LOG_LEVEL", "must be one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", ")), not \"\(raw)\"")
-            }
-            logLevel = parsed
-        } else {
-            logLevel = .info
-        }
-        let logFormat: LogFormat
-        if let raw = value("LOG_FORMAT") {
-            guard let parsed = LogFormat(rawValue: raw.lowercased()) else {
-                throw ConfigError("LOG_FORMAT", "must be text or json, not \"\(raw)\"")
-            }
-            logFormat = parsed
-        } else {
-            logFormat = production ? .json : .text
-        }
-
-        let (runtimePath, runtime) = try loadRuntimeConfig(explicitPath: value("INTERIOR_CONFIG"), workingDirectory: workingDirectory)
+        let (runtimePath, runtimeURL, runtime) = try loadRuntimeConfig(explicitPath: value("INTERIOR_CONFIG"), workingDirectory: workingDirectory)
         var replicate = try parseReplicate(value, production: production)
-        try resolveModel(&replicate, runtime: runtime, value)
+        try replicate.resolveModel(in: runtime, environment: environment)
 
         var settings = Settings(
-            deployment: deployment, host: host, port: port, publicBaseURL: publicBaseURL,
+            deployment: deployment, host: required("HOST"), port: port, publicBaseURL: publicBaseURL,
             database: database, storage: storage, publicBucket: publicBucket, privateBucket: privateBucket,
             storageSigningSecret: signingSecret, publicAssetBaseURL: publicAssetBaseURL,
             replicate: replicate, auth: auth, logLevel: logLevel, logFormat: logFormat,
             metricsToken: value("METRICS_TOKEN").map(Secret.init),
-            dataDirectory: dataDirectory, runtimeConfigPath: runtimePath, runtime: runtime)
+            dataDirectory: workingDirectory.appendingPathComponent("data", isDirectory: true),
+            runtimeConfigPath: runtimePath, runtime: runtime)
+        settings.runtimeConfigURL = runtimeURL
+        settings.environment = environment
         settings.databasePoolSize = databasePoolSize
         settings.webRoot = webRoot
+        settings.tracing = try TracingSettings.parse(value)
         return settings
     }
 
     // MARK: - Parsers
 
-    private static func parsePort(_ raw: String?) throws(ConfigError) -> Int {
-        guard let raw else { return 8080 }
+    /// A value of a fixed set, matched ignoring case.
+    private static func parse<T: RawRepresentable>(_ key: String, _ raw: String, as type: T.Type, _ allowed: String) throws(ConfigError) -> T where T.RawValue == String {
+        guard let parsed = T(rawValue: raw.lowercased()) else { throw ConfigError(key, "must be \(allowed), not \"\(raw)\"") }
+        return parsed
+    }
+
+    private static func parsePort(_ raw: String) throws(ConfigError) -> Int {
         guard let port = Int(raw), (0...65535).contains(port) else {
             throw ConfigError("PORT", "must be a number between 0 and 65535, not \"\(raw)\"")
         }
         return port
     }
 
-    private static func parsePoolSize(_ raw: String?) throws(ConfigError) -> Int {
-        guard let raw else { return defaultDatabasePoolSize }
+    private static func parsePoolSize(_ raw: String) throws(ConfigError) -> Int {
         guard let size = Int(raw), (1...100).contains(size) else {
             throw ConfigError("DATABASE_POOL_SIZE", "must be a whole number of connections between 1 and 100, not \"\(raw)\"")
         }
@@ -269,8 +253,8 @@ extension Settings {
 
     private static func parseReplicate(_ value: (String) -> String?, production: Bool) throws(ConfigError) -> Replicate {
         let token = value("REPLICATE_API_TOKEN").map(Secret.init)
-        let baseURL = try parseHTTPURL(value("REPLICATE_BASE_URL") ?? "https://api.replicate.com/v1", key: "REPLICATE_BASE_URL")
-        let model = (value("REPLICATE_MODEL") ?? ModelProfile.defaultModelID).lowercased()
+        let baseURL = try parseHTTPURL(value("REPLICATE_BASE_URL")!, key: "REPLICATE_BASE_URL")
+        let model = value("REPLICATE_MODEL")!.lowercased()
         let parts = model.split(separator: "/", omittingEmptySubsequences: false)
         guard parts.count == 2, parts.allSatisfy({ !$0.isEmpty }) else {
             throw ConfigError("REPLICATE_MODEL", "must be owner/name, not \"\(model)\"")
@@ -305,23 +289,6 @@ extension Settings {
         return Replicate(token: token, baseURL: baseURL, model: model, webhookSecret: webhookSecret, outputOrigins: outputOrigins)
     }
 
-    /// The profile `REPLICATE_MODEL` names and the secrets it is filled from; a required
-    /// secret that is not set stops start-up (Replicate would refuse every prediction).
-    private static func resolveModel(_ replicate: inout Replicate, runtime: RuntimeConfig, _ value: (String) -> String?) throws(ConfigError) {
-        guard let profile = runtime.modelProfile(named: replicate.model) else {
-            let known = runtime.modelProfiles.map(\.id).joined(separator: ", ")
-            throw ConfigError("REPLICATE_MODEL", "no profile for \"\(replicate.model)\" (known: \(known); add one under models in the runtime config)")
-        }
-        replicate.profile = profile
-        for secret in profile.secrets {
-            if let found = value(secret.from) {
-                replicate.modelSecrets[secret.from] = Secret(found)
-            } else if secret.required {
-                throw ConfigError(secret.from, "required by REPLICATE_MODEL \(profile.id) (the model bills through it)")
-            }
-        }
-    }
-
     private static func parseAuth(_ value: (String) -> String?, production: Bool) throws(ConfigError) -> AuthMode {
         let secret = value("AUTH_JWT_SECRET").map(Secret.init)
         var jwksURL: URL?
@@ -346,7 +313,7 @@ extension Settings {
         }
     }
 
-    private static func loadRuntimeConfig(explicitPath: String?, workingDirectory: URL) throws(ConfigError) -> (String?, RuntimeConfig) {
+    private static func loadRuntimeConfig(explicitPath: String?, workingDirectory: URL) throws(ConfigError) -> (String?, URL?, RuntimeConfig) {
         let candidates: [String]
         if let explicitPath {
             candidates = [explicitPath]
@@ -359,12 +326,29 @@ extension Settings {
                 if explicitPath != nil { throw ConfigError("INTERIOR_CONFIG", "cannot read \(candidate)") }
                 continue
             }
-            do {
-                return (candidate, try RuntimeConfig.parse(data, format: .init(path: candidate), source: candidate))
-            } catch {
-                throw error.key == candidate ? error : ConfigError("\(candidate): \(error.key)", error.message)
+            return (candidate, url, try RuntimeConfigFile.parse(data, source: candidate).get())
+        }
+        return (nil, nil, RuntimeConfig())
+    }
+}
+
+extension Settings.Replicate {
+    /// The profile `REPLICATE_MODEL` names in `runtime` and the secrets it is filled from; a
+    /// required secret that is not set is refused (Replicate would refuse every prediction).
+    mutating func resolveModel(in runtime: RuntimeConfig, environment: Settings.Environment) throws(ConfigError) {
+        guard let found = runtime.modelProfile(named: model) else {
+            let known = runtime.modelProfiles.map(\.id).joined(separator: ", ")
+            throw ConfigError("REPLICATE_MODEL", "no profile for \"\(model)\" (known: \(known); add one under models in the runtime config)")
+        }
+        var secrets: [String: Secret] = [:]
+        for secret in found.secrets {
+            if let value = environment(secret.from, secret: true) {
+                secrets[secret.from] = Secret(value)
+            } else if secret.required {
+                throw ConfigError(secret.from, "required by REPLICATE_MODEL \(found.id) (the model bills through it)")
             }
         }
-        return (nil, RuntimeConfig())
+        profile = found
+        modelSecrets = secrets
     }
 }

@@ -37,6 +37,11 @@ extension PipelineSuite {
                 #expect(status["status"] as? String == "failed", "\(status)")
                 #expect((status["error"] as? [String: Any])?["code"] as? String == "UPSTREAM_ERROR")
                 #expect(try await p.ledger(job: jobId.apiString) == ["debit", "refund"])
+                // The creator's answer, should it come after all, does not rewrite what was decided.
+                let predictions = PredictionRepository(db: p.t.app.db)
+                #expect(try await !predictions.attach(planned, predictionId: "late_answer", status: .starting, now: p.t.clock.now))
+                let row = try #require(try await predictions.rows(job: jobId).first)
+                #expect(row.status == .failed && row.errorCode == "UPSTREAM_ERROR" && row.predictionId == nil, "\(row)")
                 let again = try await p.submit(["mode": "imagine", "prompt": "Trying again", "variants": "1"])
                 #expect(again.status == .accepted, "the owner's slot is free: \(again.text)")
             }

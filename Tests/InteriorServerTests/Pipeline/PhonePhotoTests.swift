@@ -185,13 +185,14 @@ struct PhonePhotoFormatTests {
             let noHEVC = ImagingCapabilities(libvipsVersion: ImageProcessor.capabilities.libvipsVersion, heic: false, avif: true, text: true)
             let resolver = InputResolver(images: ImageProcessor(maxConcurrentJobs: 1, capabilities: noHEVC),
                                          store: t.app.interior.store, settings: t.settings, storageHosts: [])
-            #expect(resolver.acceptedFormats == [.jpeg, .png, .webp, .heif, .avif])
+            let limits = t.settings.runtime.limits
+            #expect(resolver.acceptedFormats(limits) == [.jpeg, .png, .webp, .heif, .avif])
             let owner = UUID()
             await #expect(throws: APIError(.unsupportedMediaType, "input1 must be a JPEG, PNG, WebP, HEIF or AVIF image.",
                                            details: ["field": "input1"])) {
-                try await resolver.resolve(SubmitForm(files: ["input1": heic]), owner: owner)
+                try await resolver.resolve(SubmitForm(files: ["input1": heic]), owner: owner, limits: limits)
             }
-            let inputs = try await resolver.resolve(SubmitForm(files: ["input1": avif]), owner: owner)
+            let inputs = try await resolver.resolve(SubmitForm(files: ["input1": avif]), owner: owner, limits: limits)
             guard case let .upload(image) = try #require(inputs.first).source else {
                 Issue.record("an AVIF upload is resolved to an upload")
                 return

@@ -97,8 +97,14 @@ extension PipelineSuite {
 
         @Test("an upload over the limit ⇒ 413 as soon as the limit is passed, nothing created")
         func oversizedUpload() async throws {
-            try await withPipeline { p in
+            // A 2 MB limit: the rule is the same at any size, and a debug build parses a
+            // multipart body at a few MB/s.
+            let config = FileManager.default.temporaryDirectory.appendingPathComponent("upload-limit-\(UUID().uuidString).json")
+            try Data(#"{"limits": {"maxUploadBytes": 2097152}}"#.utf8).write(to: config)
+            defer { try? FileManager.default.removeItem(at: config) }
+            try await withPipeline(environment: ["INTERIOR_CONFIG": config.path]) { p in
                 let limit = p.t.settings.runtime.limits.maxUploadBytes
+                #expect(limit == 2_097_152)
                 var body = MultipartBody()
                 body.field("mode", "redesign")
                 body.file("input1", Data(repeating: 0xFF, count: limit + 1))

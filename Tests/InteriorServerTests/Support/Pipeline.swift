@@ -21,7 +21,7 @@ struct Pipeline {
     var token: String { t.token("hs256_valid") }
     var owner: UUID { TokenFixtures.shared.subject }
     /// The model the server calls (`REPLICATE_MODEL`, the default otherwise).
-    var profile: ModelProfile { t.app.interior.replicate.profile }
+    var profile: ModelProfile { t.app.interior.runtime.current.profile }
 
     /// How many predictions a job of `variants` makes on this model.
     func predictionCount(variants: Int) -> Int { profile.outputsPerPrediction(variants: variants).count }

@@ -120,17 +120,35 @@ enum TestDatabase {
     private static func execute(_ statement: String, adminURL: String) async throws {
         let connection = try await connect(adminURL)
         defer { Task { try? await connection.close() } }
-        try await connection.query(PostgresQuery(unsafeSQL: statement), logger: Logger(label: "test-admin"))
+        try await revealing { try await connection.query(PostgresQuery(unsafeSQL: statement), logger: Logger(label: "test-admin")) }
         try await connection.close()
     }
 
     /// A connection of the test's own, outside any application's pool.
     static func connect(_ url: String) async throws -> PostgresConnection {
-        try await PostgresConnection.connect(
-            on: MultiThreadedEventLoopGroup.singleton.next(),
-            configuration: try SQLPostgresConfiguration(url: url).coreConfiguration,
-            id: 1,
-            logger: Logger(label: "test-admin"))
+        try await revealing {
+            try await PostgresConnection.connect(
+                on: MultiThreadedEventLoopGroup.singleton.next(),
+                configuration: try SQLPostgresConfiguration(url: url).coreConfiguration,
+                id: 1,
+                logger: Logger(label: "test-admin"))
+        }
+    }
+
+    /// Runs `body`, rethrowing a failure with its full description: `PSQLError` prints only a
+    /// generic line, which says nothing when a test fails on a loaded machine.
+    @discardableResult
+    static func revealing<T>(_ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch {
+            throw RevealedError(detail: String(reflecting: error))
+        }
+    }
+
+    struct RevealedError: Error, CustomStringConvertible {
+        let detail: String
+        var description: String { detail }
     }
 }
 
@@ -219,10 +237,12 @@ private func runTestApp(
             let app = try await Application.make(.testing)
             app.logger = logs.logger()
             do {
-                let dependencies = Dependencies(
+                var dependencies = Dependencies(
                     now: { clock.now }, makeID: { UUID() },
                     replicate: replicate ?? TestReplicate.unreachable, wrapStore: wrapStore,
                     sleep: { _ in }, backgroundWork: backgroundWork)
+                // A runtime config file edited by a test shows within a tenth of a second.
+                dependencies.runtimeConfigPoll = .milliseconds(50)
                 try await configure(app, settings: settings, dependencies: dependencies)
                 extraRoutes.register(app)
                 try await app.asyncBoot()

@@ -10,5 +10,6 @@ enum InteriorMigrations {
         M005_CreateWebhookEvents(),
         M006_CreateGenerationPredictions(),
         M007_AddPredictionNotFoundPolls(),
+        M008_AddJobTraceParent(),
     ]
 }
