@@ -54,13 +54,10 @@ struct OpenAPITests {
         }
     }
 
-    @Test("the error-code enum is exactly APIErrorCode, and each error response lists codes of its own status")
+    // (`APIErrorCode` is the document's `ErrorCode`, so the two lists cannot drift apart.)
+    @Test("each error response lists codes that are answered with its own status")
     func errorCodes() throws {
         let document = try Document.load()
-        let codeSchema = try #require(try document.resolve("#/components/schemas/ErrorCode") as? [String: Any])
-        let listed = codeSchema["enum"] as? [String] ?? []
-        #expect(listed.sorted() == APIErrorCode.allCases.map(\.rawValue).sorted())
-
         var statusesSeen = 0
         for operation in document.operations {
             let responses = operation.value["responses"] as? [String: Any] ?? [:]

@@ -1,8 +1,9 @@
+import Foundation
 import InteriorAPI
 import InteriorCore
 import Vapor
 
-/// `GET /api/v1/auth/me` and `GET /api/v1/usage`.
+/// `GET /api/v1/auth/me`, `GET /api/v1/usage` and, in dev auth mode only, `POST /api/v1/auth/dev-token`.
 extension APIHandler {
     func getMe(_ input: InteriorAPI.Operations.GetMe.Input) async throws -> InteriorAPI.Operations.GetMe.Output {
         let request = CurrentRequest.request
@@ -21,5 +22,23 @@ extension APIHandler {
             used: summary.used, remaining: summary.remaining,
             periodStart: summary.period.start, periodEnd: summary.period.end)
         return .ok(.init(body: .json(.init(success: Self.succeeded, data: usage))))
+    }
+
+    /// The web page's "Continue as demo user": mints what `interior token` mints, for the user
+    /// id the page sends (one per browser), or for the fixed demo user. The body is optional:
+    /// none, `{}` or a null `userId` signs in as the demo user. (The route exists only in dev
+    /// auth mode: `APITransport` leaves the document's dev-only operations out otherwise.)
+    func mintDevToken(_ input: InteriorAPI.Operations.MintDevToken.Input) async throws -> InteriorAPI.Operations.MintDevToken.Output {
+        let context = CurrentRequest.request.interior
+        var user = DevAuth.demoUser
+        if case let .json(body) = input.body, let text = body.userId {
+            guard let requested = UUID(uuidString: text) else { throw APIError.validation(field: "userId", "userId must be a UUID.") }
+            user = requested
+        }
+        let secret = try DevAuth.loadOrCreateSecret(in: context.settings.dataDirectory)
+        let now = context.dependencies.now()
+        let token = try await DevAuth.mintToken(secret: secret, user: user, email: nil, ttl: DevAuth.lifetime, now: now)
+        let data = Components.Schemas.DevToken(token: token, userId: user.apiString, expiresAt: now.addingTimeInterval(DevAuth.lifetime))
+        return .ok(.init(body: .json(.init(success: Self.succeeded, data: data))))
     }
 }

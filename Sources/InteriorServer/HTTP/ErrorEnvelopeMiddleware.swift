@@ -1,4 +1,5 @@
 import InteriorCore
+import InteriorAPI
 import OpenAPIRuntime
 import Vapor
 
@@ -28,7 +29,7 @@ struct ErrorEnvelopeMiddleware: AsyncMiddleware {
             for (name, value) in apiError.headers { headers.replaceOrAdd(name: name, value: value) }
             // No `Connection` header of ours: Vapor sets exactly one from the request, and after
             // an early answer it skips the unread rest of the body, so the connection stays usable.
-            return try JSONCoding.response(ErrorEnvelope(apiError), status: apiError.code.status, headers: headers)
+            return try JSONCoding.response(Components.Schemas.ErrorEnvelope(apiError), status: apiError.code.status, headers: headers)
         }
     }
 
@@ -40,7 +41,7 @@ struct ErrorEnvelopeMiddleware: AsyncMiddleware {
             return error.apiError
         case let error as ServerError:
             // A generated operation: what its handler threw, or why its request could not be decoded.
-            return Self.map(generated: error, underlying: map(error.underlyingError, for: request))
+            return Self.map(generated: error, underlying: map(error.underlyingError, for: request), request: request)
         case is RouteNotFound:
             let methods = allowedMethods(request)
             if methods.isEmpty { return .notFound }
@@ -58,7 +59,12 @@ struct ErrorEnvelopeMiddleware: AsyncMiddleware {
 
     /// The runtime's own refusals (a missing or malformed parameter, a body of the wrong type)
     /// are `RuntimeError`s we cannot name, so they are told apart by the status it gives them.
-    private static func map(generated error: ServerError, underlying: APIError) -> APIError {
+    /// A query or body it could not read is refused as the controllers refused it.
+    private static func map(generated error: ServerError, underlying: APIError, request: Request) -> APIError {
+        if error.httpStatus.code == 400, let operation = OpenAPIDocument.operationsById[error.operationID],
+           let refusal = operation.refusal(query: (try? request.query.decode([String: String].self)) ?? [:], decoding: error.underlyingError) {
+            return refusal
+        }
         guard underlying.code == .internalError, error.httpStatus.code != 500 else { return underlying }
         switch error.httpStatus.code {
         case 415: return APIError(.unsupportedMediaType, "Send the request as application/json or multipart/form-data.")
