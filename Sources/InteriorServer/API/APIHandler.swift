@@ -1,4 +1,6 @@
+import Foundation
 import InteriorAPI
+import OpenAPIRuntime
 import Vapor
 
 /// The operations of `openapi.yaml` that are served through the generated `APIProtocol`
@@ -9,6 +11,17 @@ import Vapor
 struct APIHandler: APIProtocol {
     /// The envelope's `success` of a 2xx answer.
     static let succeeded = true
+
+    /// How the generated code encodes: as `JSONCoding` does for the Vapor routes (sorted keys,
+    /// unescaped slashes, ISO 8601 dates in UTC without fractions).
+    static let configuration = Configuration(dateTranscoder: ISO8601Dates(), jsonEncodingOptions: [.sortedKeys, .withoutEscapingSlashes])
+}
+
+/// The runtime's default transcoder formats with one `ISO8601DateFormatter` behind a lock,
+/// which every answer in the process waits for; a format style is a value, with no lock.
+struct ISO8601Dates: DateTranscoder {
+    func encode(_ date: Date) throws -> String { date.formatted(.iso8601) }
+    func decode(_ text: String) throws -> Date { try Date.ISO8601FormatStyle().parse(text) }
 }
 
 extension APIHandler {

@@ -12,9 +12,7 @@ func routes(_ app: Application) throws {
     // `security` says, dev-only operations in dev auth mode only (see APITransport).
     let devAuth = if case .dev = context.settings.auth { true } else { false }
     let transport = APITransport(open: app, signedIn: app.grouped(UserAuthMiddleware()), devAuth: devAuth)
-    try APIHandler().registerHandlers(
-        on: transport, serverURL: try Servers.Server1.url(),
-        configuration: .init(jsonEncodingOptions: [.sortedKeys, .withoutEscapingSlashes]))
+    try APIHandler().registerHandlers(on: transport, serverURL: try Servers.Server1.url(), configuration: APIHandler.configuration)
 
     // MARK: The JSON API operations that stay Vapor routes (docs/decisions.md)
     app.get("openapi.json", use: OpenAPIController.document)
