@@ -2,7 +2,6 @@ import Foundation
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
-import OpenAPIRuntime
 import Vapor
 
 /// Reads a streamed request body chunk by chunk, with a bound on how long the body may stall:
@@ -66,9 +65,6 @@ struct ClientAbort: Error, CustomStringConvertible {
         switch error {
         case is ClientAbort:
             return true
-        case let error as ServerError:
-            // A generated operation whose body was being read when the connection went.
-            return isConnectionFailure(error.underlyingError)
         case let error as HTTPParserError:
             return error == .invalidEOFState
         case let error as ChannelError:
