@@ -29,6 +29,41 @@ struct OpenAPITests {
         }
     }
 
+    @Test("GET /openapi.json is openapi.yaml as PyYAML reads it, but for the parts the instance writes in")
+    func servedIsTheYAML() async throws {
+        let yaml = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("../../Sources/InteriorAPI/openapi.yaml").standardizedFileURL
+        // Compares a JSON document with the YAML file, both without the parts named after it.
+        let script = """
+            import json, sys, yaml
+            source, served = yaml.safe_load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+            for document in (source, served):
+                for name in sys.argv[3:]:
+                    kind, key = name.split("/")
+                    document["components"][kind].pop(key)
+            differing = sorted(k for k in set(source) | set(served) if source.get(k) != served.get(k))
+            print("same" if not differing else "differs: " + ", ".join(differing))
+            """
+        try await withTemporaryDirectory { directory in
+            let scriptFile = directory.appendingPathComponent("compare.py")
+            try Data(script.utf8).write(to: scriptFile)
+            let whole = directory.appendingPathComponent("whole.json")
+            try OpenAPIController.body.write(to: whole)
+            #expect(try Python.run([scriptFile.path, yaml.path, whole.path]).output.trimmingCharacters(in: .whitespacesAndNewlines) == "same")
+
+            try await withTestApp(environment: ["AUTH_JWT_SECRET": "", "AUTH_MODE": "dev"], backgroundWork: false) { t in
+                let served = directory.appendingPathComponent("served.json")
+                try await t.client.get("/openapi.json").body.write(to: served)
+                let instanceParts = ["schemas/SubmitForm", "schemas/SubmitJSON", "parameters/ModeFilter",
+                                     "parameters/RoomTypeFilter", "parameters/StyleFilter", "parameters/Cursor"]
+                #expect(try Python.run([scriptFile.path, yaml.path, served.path] + instanceParts).output
+                    .trimmingCharacters(in: .whitespacesAndNewlines) == "same")
+                // The control: the instance did write its choices in, so the comparison above is not of two copies.
+                #expect(try Python.run([scriptFile.path, yaml.path, served.path]).output.hasPrefix("differs: components"))
+            }
+        }
+    }
+
     @Test("in each auth mode, the served document lists exactly the routes that answer (dev-only ones in dev mode only)")
     func routesAndPathsAgree() async throws {
         let document = try Document.load()
