@@ -30,6 +30,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-distributed-tracing", from: "1.2.0"),
         // OTLP over HTTP only: the gRPC trait would pull grpc-swift into the build.
         .package(url: "https://github.com/swift-otel/swift-otel", from: "1.6.0", traits: ["OTLPHTTP"]),
+        .package(url: "https://github.com/apple/swift-openapi-generator", from: "1.14.3"),
+        .package(url: "https://github.com/apple/swift-openapi-runtime", from: "1.13.4"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     ],
     targets: [
         // MARK: - libvips
@@ -84,12 +87,32 @@ let package = Package(
             ]
         ),
 
+        // MARK: - The API contract
+        // `openapi.yaml` is the API's one description: the generator plugin turns it into the
+        // types and the server protocol at build time (the generated code is never checked in),
+        // and the same file is embedded so `GET /openapi.json` serves it.
+        // The generator (1.14) splits its output into eight files and puts the same
+        // `public import`s in each, so every file that does not use them publicly warns
+        // (apple/swift-openapi-generator#946); Swift 6.3 cannot silence one diagnostic group,
+        // so this target, which holds only generated code and `OpenAPISource.swift`, is
+        // compiled without warnings. Everything that uses the generated code is not.
+        .target(
+            name: "InteriorAPI",
+            dependencies: [.product(name: "OpenAPIRuntime", package: "swift-openapi-runtime")],
+            resources: [.embedInCode("openapi.yaml")],
+            swiftSettings: [.unsafeFlags(["-suppress-warnings"])],
+            plugins: [.plugin(name: "OpenAPIGenerator", package: "swift-openapi-generator")]
+        ),
+
         // MARK: - The service
         .target(
             name: "InteriorServer",
             dependencies: [
-                "InteriorCore", "Imaging", "Storage", "Replicate",
+                "InteriorCore", "Imaging", "Storage", "Replicate", "InteriorAPI",
                 .product(name: "Vapor", package: "vapor"),
+                .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Yams", package: "Yams"),
                 .product(name: "Fluent", package: "fluent"),
                 .product(name: "FluentKit", package: "fluent-kit"),
                 .product(name: "FluentSQLiteDriver", package: "fluent-sqlite-driver"),

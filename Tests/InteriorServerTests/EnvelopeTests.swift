@@ -17,10 +17,8 @@ struct EnvelopeTests {
 
     /// Routes that exist only in these tests, to reach code paths no public route has yet.
     static let probeRoutes = TestRoutes { app in
-        app.post("test", "json") { request async throws -> Envelope<Probe> in
-            Envelope(try request.content.decode(Probe.self))
-        }
-        app.get("test", "boom") { _ async throws -> Envelope<Probe> in throw Secretive() }
+        app.post("test", "json") { request async throws -> Probe in try request.content.decode(Probe.self) }
+        app.get("test", "boom") { _ async throws -> Probe in throw Secretive() }
     }
 
     @Test("health answers in the envelope with no-store caching and a request id")
@@ -109,7 +107,34 @@ struct EnvelopeTests {
 
             let ok = try await t.client.postJSON("/test/json", ["name": "x", "count": 3])
             #expect(ok.status == .ok)
-            #expect(ok.data["count"] as? Int == 3)
+            #expect(ok.json["count"] as? Int == 3)
+        }
+    }
+
+    @Test("a query or body the generated decoder cannot read is refused in the handlers' words, naming the field")
+    func generatedDecodingFailures() async throws {
+        try await withTestApp(environment: ["AUTH_JWT_SECRET": "", "AUTH_MODE": "dev"]) { t in
+            let token = try #require(try await t.client.send(.POST, "/api/v1/auth/dev-token").data["token"] as? String)
+            for (path, limit) in [("/api/v1/generations", "abc"), ("/api/v1/renders", "1.5"), ("/api/v1/generations", ""), ("/api/v1/renders", "101")] {
+                let response = try await t.client.get("\(path)?limit=\(limit)", token: token)
+                #expect(response.status == .badRequest, "\(path)?limit=\(limit)")
+                #expect(response.errorCode == "VALIDATION_ERROR")
+                #expect(response.errorDetails?["field"] as? String == "limit")
+                #expect(response.errorMessage == "limit must be a whole number from 1 to 100.")
+            }
+            for body in [#"{"userId": 5}"#, "[]", "[1,2"] {
+                let response = try await t.client.send(.POST, "/api/v1/auth/dev-token", body: Data(body.utf8))
+                #expect(response.status == .badRequest, "\(body)")
+                #expect(response.errorDetails?["field"] as? String == "body")
+                #expect(response.errorMessage == "The request body must be a JSON object.")
+            }
+            let text = try await t.client.send(.POST, "/api/v1/auth/dev-token", body: Data("{}".utf8), contentType: "text/plain")
+            #expect(text.status == .unsupportedMediaType)
+            #expect(text.errorCode == "UNSUPPORTED_MEDIA_TYPE")
+            // A case or an emptiness the document's enum would refuse, read as the handler reads it.
+            for mode in ["IMAGINE", ""] {
+                #expect(try await t.client.get("/api/v1/renders?mode=\(mode)", token: token).status == .ok, "mode=\(mode)")
+            }
         }
     }
 

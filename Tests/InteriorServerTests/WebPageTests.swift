@@ -128,9 +128,9 @@ struct DevSignInTests {
             #expect(response.json["success"] as? Bool == true)
             let token = try #require(response.data["token"] as? String)
             let userId = try #require(response.data["userId"] as? String)
-            #expect(userId == DevAuthController.demoUser.uuidString.lowercased())
+            #expect(userId == DevAuth.demoUser.uuidString.lowercased())
             let expiresAt = try #require((response.data["expiresAt"] as? String).flatMap { ISO8601DateFormatter().date(from: $0) })
-            #expect(expiresAt == t.clock.now.addingTimeInterval(DevAuthController.lifetime))
+            #expect(expiresAt == t.clock.now.addingTimeInterval(DevAuth.lifetime))
             #expect(response.headers.first(name: .cacheControl) == "private, no-store")
 
             let me = try await t.client.get("/api/v1/auth/me", token: token)

@@ -7,6 +7,10 @@ import JWTKit
 /// of the service cannot tell them from real ones. Never available in production.
 public enum DevAuth {
     public static let secretFileName = "dev-auth-secret"
+    /// Who the web page's "Continue as demo user" signs in as when it names no user.
+    public static let demoUser = UUID(uuidString: "00000000-0000-4000-8000-0000000de300")!
+    /// How long a token of the dev sign-in (`POST /api/v1/auth/dev-token`) is valid.
+    public static let lifetime: TimeInterval = 12 * 3600
 
     /// The dev secret, created (0600) on first use.
     public static func loadOrCreateSecret(in dataDirectory: URL) throws -> Secret {

@@ -5,7 +5,7 @@ import Vapor
 /// `OpenAPIDocument.served`), as it is (it is not data of the API, so it is not wrapped in the
 /// envelope).
 enum OpenAPIController {
-    /// The hand-written document, every operation included, before any instance's choices.
+    /// `openapi.yaml` as JSON, every operation included, before any instance's choices.
     static let body = OpenAPIDocument.served(.init(devAuth: true, validator: nil))
 
     @Sendable

@@ -1,14 +1,17 @@
 import Foundation
+import InteriorAPI
 import Replicate
 import Tracing
 import Vapor
 
-/// `POST /api/v1/webhooks/replicate` (SPEC §8.3): verify, record in the inbox, answer.
+/// `POST /api/v1/webhooks/replicate` (SPEC §8.3): verify, record in the inbox, answer. A
+/// Vapor route rather than a generated operation: the signature is over the exact bytes
+/// received and is checked before anything reads them (docs/decisions.md).
 /// Nothing is processed here — Replicate wants a 2xx within seconds, and downloading and
 /// converting images takes longer — so the answer means only "recorded durably".
 enum WebhookController {
     @Sendable
-    static func receive(_ request: Request) async throws -> Acknowledgement {
+    static func receive(_ request: Request) async throws -> Response {
         let context = request.interior
         let body = request.body.data.map { Data(buffer: $0) } ?? Data()
         do {
@@ -42,7 +45,7 @@ enum WebhookController {
                 // A 5xx makes Replicate deliver it again.
                 throw APIError(.serviceUnavailable, "The webhook could not be recorded; deliver it again.")
             }
-            return Acknowledgement()
+            return try JSONCoding.response(Components.Schemas.Acknowledgement(success: true), status: .ok)
         }
     }
 

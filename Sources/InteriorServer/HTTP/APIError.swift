@@ -1,26 +1,11 @@
+import InteriorAPI
 import Vapor
 
-/// The error codes of the API (SPEC §9), each with its HTTP status.
-public enum APIErrorCode: String, Codable, Sendable, CaseIterable {
-    case validationError = "VALIDATION_ERROR"
-    case unauthorized = "UNAUTHORIZED"
-    case limitExceeded = "LIMIT_EXCEEDED"
-    case forbidden = "FORBIDDEN"
-    case notFound = "NOT_FOUND"
-    case methodNotAllowed = "METHOD_NOT_ALLOWED"
-    case tooManyInflight = "TOO_MANY_INFLIGHT"
-    /// Cancel of a finished job, or retry of one that did not fail.
-    case invalidState = "INVALID_STATE"
-    case payloadTooLarge = "PAYLOAD_TOO_LARGE"
-    /// The request body stopped arriving (`timeouts.requestBodyIdle`).
-    case requestTimeout = "REQUEST_TIMEOUT"
-    case unsupportedMediaType = "UNSUPPORTED_MEDIA_TYPE"
-    case idempotencyKeyReused = "IDEMPOTENCY_KEY_REUSED"
-    case rateLimited = "RATE_LIMITED"
-    case upstreamError = "UPSTREAM_ERROR"
-    case internalError = "INTERNAL_ERROR"
-    case serviceUnavailable = "SERVICE_UNAVAILABLE"
+/// The error codes of the API (SPEC §9): `ErrorCode` of `openapi.yaml`, each with its HTTP
+/// status. A code added to the document does not compile until it has one here.
+public typealias APIErrorCode = Components.Schemas.ErrorCode
 
+extension APIErrorCode {
     public var status: HTTPResponseStatus {
         switch self {
         case .validationError: .badRequest
@@ -29,8 +14,10 @@ public enum APIErrorCode: String, Codable, Sendable, CaseIterable {
         case .forbidden: .forbidden
         case .notFound: .notFound
         case .methodNotAllowed: .methodNotAllowed
+        // Another job in flight; cancel of a finished job, or retry of one that did not fail.
         case .tooManyInflight, .invalidState: .conflict
         case .payloadTooLarge: .payloadTooLarge
+        // The request body stopped arriving (`timeouts.requestBodyIdle`).
         case .requestTimeout: .requestTimeout
         case .unsupportedMediaType: .unsupportedMediaType
         case .idempotencyKeyReused: .unprocessableEntity
@@ -60,6 +47,11 @@ public struct APIError: Error, Sendable, Equatable {
 
     public static func validation(field: String, _ message: String) -> APIError {
         APIError(.validationError, message, details: ["field": field])
+    }
+
+    /// A whole-number parameter (a page's `limit`) that is not one, or not in its range.
+    static func wholeNumber(field: String, _ range: ClosedRange<Int>) -> APIError {
+        .validation(field: field, "\(field) must be a whole number from \(range.lowerBound) to \(range.upperBound).")
     }
 
     public static let unauthorized = APIError(

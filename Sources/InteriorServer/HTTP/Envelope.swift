@@ -1,50 +1,12 @@
+import InteriorAPI
 import Vapor
 
-/// `{success, data}` or `{success, error: {code, message, details}}` (SPEC §9): the shape of
-/// every JSON response.
-public struct Envelope<T: Encodable & Sendable>: Encodable, Sendable, AsyncResponseEncodable {
-    public let success: Bool
-    public let data: T
-
-    public init(_ data: T) {
-        self.success = true
-        self.data = data
-    }
-
-    public func encodeResponse(for request: Request) async throws -> Response {
-        try encodeResponse(status: .ok)
-    }
-
-    /// The response for `data` with a status other than 200 (202 Accepted on submit).
-    public func encodeResponse(status: HTTPResponseStatus, headers: HTTPHeaders = [:]) throws -> Response {
-        try JSONCoding.response(self, status: status, headers: headers)
-    }
-}
-
-public struct ErrorBody: Codable, Sendable, Equatable {
-    public let code: APIErrorCode
-    public let message: String
-    public let details: [String: String]?
-}
-
-/// The body of an error response; `data` is absent.
-struct ErrorEnvelope: Codable, Sendable {
-    let success: Bool
-    let error: ErrorBody
-
+/// `{success: false, error: {code, message, details}}` (SPEC §9): the body of every error
+/// response, as `openapi.yaml`'s `ErrorEnvelope`.
+extension Components.Schemas.ErrorEnvelope {
     init(_ error: APIError) {
-        self.success = false
-        self.error = ErrorBody(code: error.code, message: error.message, details: error.details)
-    }
-}
-
-/// `{success: true}` with no data, for acknowledgements (webhooks).
-public struct Acknowledgement: Encodable, Sendable, AsyncResponseEncodable {
-    public let success = true
-    public init() {}
-
-    public func encodeResponse(for request: Request) async throws -> Response {
-        try JSONCoding.response(self, status: .ok)
+        self.init(success: false, error: .init(code: error.code, message: error.message,
+                                               details: error.details.map { .init(additionalProperties: $0) }))
     }
 }
 

@@ -1,4 +1,6 @@
 import InteriorCore
+import InteriorAPI
+import OpenAPIRuntime
 import Vapor
 
 /// The one place an error becomes a response: typed errors map to the codes of SPEC §9,
@@ -16,16 +18,18 @@ struct ErrorEnvelopeMiddleware: AsyncMiddleware {
             return Response(status: ClientAbort.status)
         } catch {
             let apiError = map(error, for: request)
+            // A `ServerError` prints the whole request, headers (a bearer token) included: log its cause only.
+            let cause = (error as? ServerError)?.underlyingError ?? error
             if apiError.code == .internalError {
-                request.logger.error("unhandled error", metadata: ["error": "\(String(reflecting: error))"])
+                request.logger.error("unhandled error", metadata: ["error": "\(String(reflecting: cause))"])
             } else if apiError.code.status.code >= 500 {
-                request.logger.warning("request failed", metadata: ["code": "\(apiError.code.rawValue)", "error": "\(error)"])
+                request.logger.warning("request failed", metadata: ["code": "\(apiError.code.rawValue)", "error": "\(cause)"])
             }
             var headers = HTTPHeaders()
             for (name, value) in apiError.headers { headers.replaceOrAdd(name: name, value: value) }
             // No `Connection` header of ours: Vapor sets exactly one from the request, and after
             // an early answer it skips the unread rest of the body, so the connection stays usable.
-            return try JSONCoding.response(ErrorEnvelope(apiError), status: apiError.code.status, headers: headers)
+            return try JSONCoding.response(Components.Schemas.ErrorEnvelope(apiError), status: apiError.code.status, headers: headers)
         }
     }
 
@@ -35,6 +39,9 @@ struct ErrorEnvelopeMiddleware: AsyncMiddleware {
             return error
         case let error as any APIErrorConvertible:
             return error.apiError
+        case let error as ServerError:
+            // A generated operation: what its handler threw, or why its request could not be decoded.
+            return Self.map(generated: error, underlying: map(error.underlyingError, for: request), request: request)
         case is RouteNotFound:
             let methods = allowedMethods(request)
             if methods.isEmpty { return .notFound }
@@ -47,6 +54,23 @@ struct ErrorEnvelopeMiddleware: AsyncMiddleware {
             return Self.map(abort: error)
         default:
             return .internalError
+        }
+    }
+
+    /// The runtime's own refusals (a missing or malformed parameter, a body of the wrong type)
+    /// are `RuntimeError`s we cannot name, so they are told apart by the status it gives them.
+    /// A query or body it could not read is refused as the controllers refused it.
+    private static func map(generated error: ServerError, underlying: APIError, request: Request) -> APIError {
+        if error.httpStatus.code == 400, let operation = OpenAPIDocument.operationsById[error.operationID],
+           let refusal = operation.refusal(query: (try? request.query.decode([String: String].self)) ?? [:], decoding: error.underlyingError) {
+            return refusal
+        }
+        guard underlying.code == .internalError, error.httpStatus.code != 500 else { return underlying }
+        switch error.httpStatus.code {
+        case 415: return APIError(.unsupportedMediaType, "Send the request as application/json or multipart/form-data.")
+        case 404: return .notFound
+        case 400..<500: return APIError(.validationError, "The request could not be read: \(error.causeDescription)")
+        default: return underlying
         }
     }
 

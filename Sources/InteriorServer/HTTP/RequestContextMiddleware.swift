@@ -1,3 +1,4 @@
+import InteriorAPI
 import Vapor
 
 /// The outermost middleware: gives every request an id (the client's `X-Request-Id` when it is
@@ -18,7 +19,7 @@ struct RequestContextMiddleware: AsyncMiddleware {
         } catch {
             // The error middleware sits inside this one; reaching here means it failed itself.
             request.logger.error("request failed before a response was made", metadata: ["error": "\(String(reflecting: error))"])
-            response = try JSONCoding.response(ErrorEnvelope(.internalError), status: .internalServerError)
+            response = try JSONCoding.response(Components.Schemas.ErrorEnvelope(.internalError), status: .internalServerError)
         }
 
         response.headers.replaceOrAdd(name: .xRequestId, value: requestId)

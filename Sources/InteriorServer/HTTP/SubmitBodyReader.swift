@@ -1,4 +1,5 @@
 import Foundation
+import InteriorAPI
 import InteriorCore
 import MultipartKit
 import NIOCore
@@ -19,7 +20,6 @@ struct SubmitForm: Sendable, Equatable {
 enum SubmitBodyReader {
     static let textFields: Set = ["mode", "prompt", "roomType", "style", "aspectRatio", "quality", "variants", "idempotencyKey"]
     static let fileFields: Set = ["input1", "input2"]
-    static let urlFields: Set = ["input1Url", "input2Url"]
     static let maxTextField = 16 * 1024
     static let maxJSONBody = 64 * 1024
     /// How much of a refused body is read and dropped before the connection is closed instead.
@@ -236,7 +236,8 @@ enum SubmitBodyReader {
         init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: AnyKey.self)
             var fields: [String: String] = [:]
-            for key in container.allKeys where SubmitBodyReader.textFields.contains(key.stringValue) || SubmitBodyReader.urlFields.contains(key.stringValue) {
+            // The keys `openapi.yaml`'s `SubmitJSON` names; other keys are ignored.
+            for key in container.allKeys where Components.Schemas.SubmitJSON.CodingKeys(rawValue: key.stringValue) != nil {
                 let name = key.stringValue
                 // Numbers are accepted where the form has text (variants: 2 or "2"); any other
                 // number or a boolean is passed on as written, for the field's own rule to refuse.

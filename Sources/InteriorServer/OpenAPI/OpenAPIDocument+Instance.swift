@@ -1,7 +1,7 @@
 import Foundation
 import InteriorCore
 
-/// The document as one instance serves it. The hand-written document describes the API; what
+/// The document as one instance serves it. `openapi.yaml` describes the API; what
 /// a request may carry also depends on the instance — its auth mode, its runtime config's
 /// presets and limits, its model's modes, ratios and tiers — so those are written into the
 /// submit schemas here, per mode, and dev-only operations are left out outside dev auth. A
@@ -15,9 +15,7 @@ extension OpenAPIDocument {
     }
 
     static func served(_ instance: Instance) -> Data {
-        guard var root = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any] else {
-            preconditionFailure("the OpenAPI document is not a JSON object (OpenAPITests would say so)")
-        }
+        var root = root()
         if !instance.devAuth { root["paths"] = withoutDevOnly(root["paths"] as? [String: Any] ?? [:]) }
         if let validator = instance.validator { describe(validator, in: &root) }
         guard let data = try? JSONSerialization.data(withJSONObject: root, options: [.sortedKeys, .withoutEscapingSlashes]) else {
@@ -52,6 +50,7 @@ extension OpenAPIDocument {
 
         var parameters = components["parameters"] as? [String: Any] ?? [:]
         let config = validator.config
+        parameters["ModeFilter"] = withSchema(parameters["ModeFilter"], ["type": "string", "enum": [""] + GenerationMode.allCases.map(\.rawValue)])
         parameters["RoomTypeFilter"] = withSchema(parameters["RoomTypeFilter"], ["type": "string", "enum": [""] + names(config.roomTypes.map { ($0.id, $0.label) })])
         parameters["StyleFilter"] = withSchema(parameters["StyleFilter"], ["type": "string", "enum": [""] + names(config.styles.map { ($0.id, $0.label) })])
         parameters["Cursor"] = withSchema(parameters["Cursor"], ["type": "string", "pattern": PageCursor.pattern])

@@ -1,3 +1,5 @@
+import InteriorAPI
+import OpenAPIRuntime
 import Vapor
 
 /// Every route of the service, in one place.
@@ -5,31 +7,19 @@ func routes(_ app: Application) throws {
     let context = app.interior
     let api = app.grouped("api", "v1")
 
-    // MARK: Public
-    api.get("health", use: HealthController.health)
-    api.get("config", use: ConfigController.config)
+    // MARK: The operations of openapi.yaml served through the generated protocol: service,
+    // account, generations (but the submit), renders. Auth per operation as the document's
+    // `security` says, dev-only operations in dev auth mode only (see APITransport).
+    let devAuth = if case .dev = context.settings.auth { true } else { false }
+    let transport = APITransport(open: app, signedIn: app.grouped(UserAuthMiddleware()), devAuth: devAuth)
+    try APIHandler().registerHandlers(on: transport, serverURL: try Servers.Server1.url(), configuration: APIHandler.configuration)
+
+    // MARK: The JSON API operations that stay Vapor routes (docs/decisions.md)
     app.get("openapi.json", use: OpenAPIController.document)
-    // Dev auth mode only: the web page's "Continue as demo user".
-    if case .dev = context.settings.auth { api.post("auth", "dev-token", use: DevAuthController.mint) }
-
-    // MARK: Replicate → us (signed)
+    // Replicate → us, signed over the exact bytes received.
     api.on(.POST, "webhooks", "replicate", body: .collect(maxSize: "1mb"), use: WebhookController.receive).tracedByHandler()
-
-    // MARK: Signed-in users
-    let user = api.grouped(UserAuthMiddleware())
-    user.get("auth", "me", use: AccountController.me)
-    user.get("usage", use: AccountController.usage)
-
     // The submit body is streamed: limits are enforced while reading (413 at once).
-    user.on(.POST, "generations", body: .stream, use: GenerationsController.submit)
-    user.get("generations", use: GenerationsController.list)
-    user.get("generations", ":id", use: GenerationsController.status)
-    user.post("generations", ":id", "cancel", use: GenerationsController.cancel)
-    user.post("generations", ":id", "retry", use: GenerationsController.retry)
-
-    user.get("renders", use: RendersController.list)
-    user.get("renders", ":id", use: RendersController.get)
-    user.delete("renders", ":id", use: RendersController.delete)
+    api.grouped(UserAuthMiddleware()).on(.POST, "generations", body: .stream, use: SubmitController.submit)
 
     // MARK: Local storage objects (Supabase Storage's URL shapes)
     if context.localStore != nil {
