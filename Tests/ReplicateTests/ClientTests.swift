@@ -222,7 +222,13 @@ struct ClientTests {
                 _ = try await client.createPrediction(model: "openai/gpt-image-1", input: ImageInput(prompt: uniquePrompt()))
             }
             #expect(events.attempts == 1)
-            // The emulator made the prediction: a retry would have made a second one.
+            // The emulator made the prediction: a retry would have made a second one. In a
+            // loaded parallel run the request can reach the emulator after the client gave up,
+            // so wait for it to be made before counting.
+            let deadline = ContinuousClock.now + .seconds(10)
+            while await emulator.predictionIDs().isEmpty, ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(50))
+            }
             #expect(await emulator.predictionIDs().count == 1)
         }
     }
