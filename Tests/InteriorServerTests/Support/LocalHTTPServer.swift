@@ -8,10 +8,19 @@ func withLocalHTTPServer(_ routes: (Application) -> Void, _ body: (String) async
     app.logger.logLevel = .error
     routes(app)
     try await app.asyncBoot()
-    do {
+    try await whileServing(app) {
         try await app.server.start(address: .hostname("127.0.0.1", port: 0))
         let port = app.http.server.shared.localAddress?.port ?? 0
         try await body("http://127.0.0.1:\(port)")
+    }
+}
+
+/// Runs `body` (which starts `app`'s server), then stops the server and the application
+/// however `body` ends.
+func whileServing<T>(_ app: Application, _ body: () async throws -> T) async throws -> T {
+    let result: T
+    do {
+        result = try await body()
     } catch {
         await app.server.shutdown()
         try? await app.asyncShutdown()
@@ -19,4 +28,5 @@ func withLocalHTTPServer(_ routes: (Application) -> Void, _ body: (String) async
     }
     await app.server.shutdown()
     try await app.asyncShutdown()
+    return result
 }

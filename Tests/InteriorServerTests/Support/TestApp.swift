@@ -236,7 +236,7 @@ private func runTestApp(
             let logs = LogCapture()
             let app = try await Application.make(.testing)
             app.logger = logs.logger()
-            do {
+            try await whileServing(app) {
                 var dependencies = Dependencies(
                     now: { clock.now }, makeID: { UUID() },
                     replicate: replicate ?? TestReplicate.unreachable, wrapStore: wrapStore,
@@ -253,13 +253,7 @@ private func runTestApp(
                 }
                 let client = TestClient(baseURL: settings.publicBaseURL)
                 try await body(TestContext(app: app, settings: settings, clock: clock, logs: logs, directory: directory, client: client))
-            } catch {
-                await app.server.shutdown()
-                try? await app.asyncShutdown()
-                throw error
             }
-            await app.server.shutdown()
-            try await app.asyncShutdown()
         }
     }
 }
