@@ -161,9 +161,11 @@ func quietLogger(_ label: String) -> Logger {
 
 /// A client whose sleeps and clock are fake and whose jitter is always the upper bound, so
 /// the recorded delays are exactly the backoff ceilings.
+/// Requests may wait 30 s: at the start of a parallel run hundreds of tests boot at once and an
+/// emulator's first answers have taken more than 10 s.
 func makeClient(
     baseURL: URL, token: String, time: FakeTime, events: EventLog,
-    requestTimeout: Duration = .seconds(10), totalDeadline: Duration = .seconds(60),
+    requestTimeout: Duration = .seconds(30), totalDeadline: Duration = .seconds(60),
     retry: RetryPolicy = RetryPolicy(), logger: Logger? = nil
 ) -> ReplicateClient {
     ReplicateClient(
