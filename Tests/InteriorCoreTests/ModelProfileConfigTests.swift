@@ -27,7 +27,7 @@ struct ModelProfileConfigTests {
 
     @Test("a profile added in YAML is a model REPLICATE_MODEL can name, mapped like the built-in ones")
     func addedProfile() throws {
-        let config = try RuntimeConfig.parse(Data(Self.added.utf8), format: .yaml, source: "runtime.yaml")
+        let config = try RuntimeConfig.parse(Data(Self.added.utf8), source: "runtime.yaml")
         let profile = try #require(config.modelProfile(named: "ACME/room-painter"))
         #expect(config.modelProfiles.count == ModelProfile.builtIn.count + 1)
         #expect(profile.version?.count == 64)
@@ -52,7 +52,7 @@ struct ModelProfileConfigTests {
             + #" "aspectRatio": {"field": "aspect_ratio", "values": ["1:1"], "matchValue": "match_input_image"},"#
             + #" "outputFormat": {"field": "output_format", "value": "jpg", "accepted": ["jpg", "png"]},"#
             + #" "quality": {"tiers": ["auto"]}, "output": "uri"}]}"#
-        let config = try RuntimeConfig.parse(Data(json.utf8), format: .json, source: "runtime.json")
+        let config = try RuntimeConfig.parse(Data(json.utf8), source: "runtime.json")
         #expect(config.modelProfiles.count == ModelProfile.builtIn.count)
         let banana = try #require(config.modelProfile(named: "google/nano-banana"))
         #expect(banana.label == "Banana (jpg)")
@@ -90,11 +90,11 @@ struct ModelProfileConfigTests {
         (config(["id": "Acme X"]), "models[Acme X].id: must be owner/name in lowercase letters, digits, '-', '_' or '.'"),
         (config(["output": nil]), "models[acme/x].output: is required"),
         (config(twice: true), "models[acme/x]: is declared twice"),
-        (#"{"models": {"id": "acme/x"}}"#, "models: must be a list of model profiles"),
+        (#"{"models": {"id": "acme/x"}}"#, "models: must be a list"),
     ])
     func invalid(json: String, message: String) {
         do {
-            _ = try RuntimeConfig.parse(Data(json.utf8), format: .json, source: "runtime.json")
+            _ = try RuntimeConfig.parse(Data(json.utf8), source: "runtime.json")
             Issue.record("accepted: \(json)")
         } catch {
             #expect(error.description == message)

@@ -48,12 +48,33 @@ struct RuntimeConfigTests {
 
     @Test("YAML and JSON files decode alike")
     func yamlAndJSON() throws {
-        let json = try RuntimeConfig.parse(Data(#"{"limits": {"maxVariants": 2}, "defaults": {"variants": 1}}"#.utf8), format: .json, source: "a.json")
-        let yaml = try RuntimeConfig.parse(Data("limits:\n  maxVariants: 2\ndefaults:\n  variants: 1\n".utf8), format: .yaml, source: "a.yaml")
+        let json = try RuntimeConfig.parse(Data(#"{"limits": {"maxVariants": 2}, "defaults": {"variants": 1}}"#.utf8), source: "a.json")
+        let yaml = try RuntimeConfig.parse(Data("limits:\n  maxVariants: 2\ndefaults:\n  variants: 1\n".utf8), source: "a.yaml")
         #expect(json == yaml)
         #expect(json.limits.maxVariants == 2)
-        #expect(RuntimeConfig.FileFormat(path: "x.YML") == .yaml)
-        #expect(RuntimeConfig.FileFormat(path: "x.json") == .json)
+        // The file's name says which it is.
+        #expect(try RuntimeConfig.parse(Data("limits:\n  maxVariants: 2\n".utf8), source: "x.YML").limits.maxVariants == 2)
+        #expect(throws: ConfigError("x.json", "not valid JSON")) { try RuntimeConfig.parse(Data("limits:\n  maxVariants: 2\n".utf8), source: "x.json") }
+    }
+
+    @Test("a value of the wrong shape is named in YAML as in JSON", arguments: [
+        ("limits: 3\n", #"{"limits": 3}"#, "limits: must be an object", "limits: must be an object"),
+        ("models:\n  id: acme/x\n", #"{"models": {"id": "acme/x"}}"#, "models: must be a list", "models: must be a list"),
+        ("limits:\n  maxVariants: two\n", #"{"limits": {"maxVariants": "two"}}"#,
+         "limits.maxVariants: must be an integer", "limits.maxVariants: must be an integer"),
+        // A list where a number goes: YAML's decoder does not say which scalar it wanted.
+        ("limits:\n  maxVariants: [2]\n", #"{"limits": {"maxVariants": [2]}}"#,
+         "limits.maxVariants: must be a single value", "limits.maxVariants: must be an integer"),
+    ])
+    func wrongShape(yaml: String, json: String, yamlMessage: String, jsonMessage: String) {
+        for (text, source, message) in [(yaml, "runtime.yaml", yamlMessage), (json, "runtime.json", jsonMessage)] {
+            do {
+                _ = try RuntimeConfig.parse(Data(text.utf8), source: source)
+                Issue.record("accepted: \(text)")
+            } catch {
+                #expect(error.description == message, "\(source)")
+            }
+        }
     }
 
     @Test("validation names the key at fault", arguments: [
@@ -73,9 +94,9 @@ struct RuntimeConfigTests {
         (#"{"plans": [{"id": "free"}]}"#, "plans[0].label: is required"),
     ])
     func invalid(json: String, message: String) {
-        #expect(throws: ConfigError.self) { try RuntimeConfig.parse(Data(json.utf8), format: .json, source: "runtime.json") }
+        #expect(throws: ConfigError.self) { try RuntimeConfig.parse(Data(json.utf8), source: "runtime.json") }
         do {
-            _ = try RuntimeConfig.parse(Data(json.utf8), format: .json, source: "runtime.json")
+            _ = try RuntimeConfig.parse(Data(json.utf8), source: "runtime.json")
         } catch {
             #expect(error.description == message)
         }

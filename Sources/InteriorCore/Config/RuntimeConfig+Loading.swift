@@ -2,48 +2,28 @@ import Foundation
 import Yams
 
 extension RuntimeConfig {
-    public enum FileFormat: Sendable {
-        case json, yaml
-
-        /// The format a file name implies; JSON unless it ends in `.yaml` or `.yml`.
-        public init(path: String) {
-            let lower = path.lowercased()
-            self = lower.hasSuffix(".yaml") || lower.hasSuffix(".yml") ? .yaml : .json
-        }
-    }
-
     /// Parses and validates a runtime config file. Its keys are laid over the built-in
     /// defaults (objects key by key, lists and values whole); unknown keys are refused, so a
     /// typo does not silently fall back to a default.
-    /// - Parameter source: the name errors are reported under (the file's path).
-    public static func parse(_ data: Data, format: FileFormat, source: String) throws(ConfigError) -> RuntimeConfig {
+    /// - Parameter source: the name errors are reported under (the file's path); YAML if it
+    ///   ends in `.yaml` or `.yml`, else JSON.
+    public static func parse(_ data: Data, source: String) throws(ConfigError) -> RuntimeConfig {
+        let yaml = [".yaml", ".yml"].contains { source.lowercased().hasSuffix($0) }
         let tree: Any?
         do {
-            switch format {
-            case .json: tree = try JSONSerialization.jsonObject(with: data)
-            case .yaml: tree = try Yams.load(yaml: String(decoding: data, as: UTF8.self))
-            }
+            tree = try yaml ? Yams.load(yaml: String(decoding: data, as: UTF8.self)) : JSONSerialization.jsonObject(with: data)
         } catch {
-            throw ConfigError(source, "not valid \(format == .json ? "JSON" : "YAML")")
+            throw ConfigError(source, "not valid \(yaml ? "YAML" : "JSON")")
         }
         guard let object = tree as? [String: Any] else {
             throw ConfigError(source, "must be an object at the top level")
         }
-        if let models = object["models"], !(models is [Any]) { throw ConfigError("models", "must be a list of model profiles") }
-        // The built-in defaults as a tree: what the file is laid over, and which keys hold an object.
-        let builtIn = (try? JSONSerialization.jsonObject(with: JSONEncoder().encode(RuntimeConfig()))) as? [String: Any] ?? [:]
-        let sections = builtIn.filter { $0.value is [String: Any] }.keys.sorted()
-        if let section = sections.first(where: { object[$0] != nil && !(object[$0] is [String: Any] || object[$0] is NSNull) }) {
-            throw ConfigError(section, "must be an object")
-        }
-
         let config: RuntimeConfig
         do {
-            switch format {
-            case .json:
-                let merged = overlay(object, on: builtIn)
-                config = try JSONDecoder().decode(RuntimeConfig.self, from: JSONSerialization.data(withJSONObject: merged))
-            case .yaml:
+            if !yaml {
+                let builtIn = try JSONSerialization.jsonObject(with: JSONEncoder().encode(RuntimeConfig()))
+                config = try JSONDecoder().decode(RuntimeConfig.self, from: JSONSerialization.data(withJSONObject: overlay(object, on: builtIn)))
+            } else {
                 // Decoded from the document's nodes, so a scalar keeps its text ("3:2" stays a ratio).
                 let file = try Yams.compose(yaml: String(decoding: data, as: UTF8.self)) ?? [:]
                 let defaults = try Yams.compose(yaml: YAMLEncoder().encode(RuntimeConfig())) ?? [:]

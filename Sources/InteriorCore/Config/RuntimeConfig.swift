@@ -27,8 +27,6 @@ public struct GenerationDefaults: Codable, Equatable, Sendable {
     public var aspectRatio: AspectRatio = .match
     public var quality: Quality = .auto
     public var variants: Int = 2
-
-    public init() {}
 }
 
 public struct Limits: Codable, Equatable, Sendable {
@@ -45,8 +43,6 @@ public struct Limits: Codable, Equatable, Sendable {
     /// (429 beyond); each must fit one whole submit (two uploads and the text fields).
     public var maxBodyBytesInFlight = 512 * 1024 * 1024
     public var maxBodyBytesInFlightPerUser = 64 * 1024 * 1024
-
-    public init() {}
 
     /// The most a submit body may carry: two uploads and room for the text fields.
     public var maxSubmitBodyBytes: Int { maxUploadBytes * 2 + Limits.submitFieldsAllowance }

@@ -1,3 +1,5 @@
+import Yams
+
 /// Human text for a `DecodingError`: which key is wrong and what was expected. Shared by the
 /// runtime config loader and the API's request decoding so both speak alike.
 public enum DecodingErrorText {
@@ -21,6 +23,9 @@ public enum DecodingErrorText {
         case is Double.Type: "a number"
         case is String.Type: "a string"
         case is Bool.Type: "true or false"
+        // What JSONDecoder and Yams name an object and a single value by.
+        case is [String: Any].Type, is Node.Mapping.Type: "an object"
+        case is Node.Scalar.Type: "a single value"
         default: type is any Collection.Type ? "a list" : "an object"
         }
     }

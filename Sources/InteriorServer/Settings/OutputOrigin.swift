@@ -20,7 +20,7 @@ public struct OutputOrigin: Sendable, Equatable, CustomStringConvertible {
     public init(scheme: String, host: String, port: Int? = nil, includesSubdomains: Bool) {
         self.scheme = scheme.lowercased()
         self.host = host.lowercased()
-        self.port = port ?? Self.defaultPort(of: self.scheme)
+        self.port = port ?? (self.scheme == "http" ? 80 : 443)
         self.includesSubdomains = includesSubdomains && !Self.isIPAddress(self.host)
     }
 
@@ -31,7 +31,7 @@ public struct OutputOrigin: Sendable, Equatable, CustomStringConvertible {
     public static func exact(_ url: URL) -> OutputOrigin? {
         guard let scheme = url.scheme?.lowercased(), scheme == "https" || scheme == "http",
               let host = url.host, !host.isEmpty else { return nil }
-        return OutputOrigin(scheme: scheme, host: Self.unbracketed(host), port: url.port, includesSubdomains: false)
+        return OutputOrigin(scheme: scheme, host: host.trimmingCharacters(in: ["[", "]"]), port: url.port, includesSubdomains: false)
     }
 
     /// An entry of `REPLICATE_OUTPUT_HOSTS`; nil if it is none of the accepted shapes. URL
@@ -55,12 +55,6 @@ public struct OutputOrigin: Sendable, Equatable, CustomStringConvertible {
     public var description: String {
         let shownHost = host.contains(":") ? "[\(host)]" : host
         return "\(scheme)://\(includesSubdomains ? "(*.)" : "")\(shownHost):\(port)"
-    }
-
-    private static func defaultPort(of scheme: String) -> Int { scheme == "http" ? 80 : 443 }
-
-    private static func unbracketed(_ host: String) -> String {
-        host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
     }
 
     private static func isIPAddress(_ host: String) -> Bool {

@@ -28,7 +28,7 @@ struct RuntimeConfigFile: FileConfigSnapshot {
 
     /// The file's config, or the one-line error naming the file and the key.
     static func parse(_ data: Data, source: String) -> Result<RuntimeConfig, ConfigError> {
-        Result { () throws(ConfigError) in try RuntimeConfig.parse(data, format: .init(path: source), source: source) }
+        Result { () throws(ConfigError) in try RuntimeConfig.parse(data, source: source) }
             .mapError { $0.within(source) }
     }
 

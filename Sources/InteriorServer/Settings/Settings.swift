@@ -126,10 +126,7 @@ extension Settings {
         if publicBucket == privateBucket {
             throw ConfigError("STORAGE_PRIVATE_BUCKET", "must differ from STORAGE_PUBLIC_BUCKET (uploads must never be public)")
         }
-        storageSigningSecret = value("STORAGE_SIGNING_SECRET").map(Secret.init)
-        if let storageSigningSecret, storageSigningSecret.value.utf8.count < 32 {
-            throw ConfigError("STORAGE_SIGNING_SECRET", "must be at least 32 characters")
-        }
+        storageSigningSecret = try Self.signingSecret("STORAGE_SIGNING_SECRET", value)
         if production, storageSigningSecret == nil, case .local = storage {
             throw ConfigError("STORAGE_SIGNING_SECRET", "required in production (a random key would break signed URLs on every restart)")
         }
@@ -162,6 +159,13 @@ extension Settings {
             throw ConfigError(key, "must be \(what) between \(range.lowerBound) and \(range.upperBound), not \"\(raw)\"")
         }
         return number
+    }
+
+    /// A key that signs (URLs, tokens): at least 32 characters when set.
+    private static func signingSecret(_ key: String, _ value: (String) -> String?) throws(ConfigError) -> Secret? {
+        guard let raw = value(key) else { return nil }
+        guard raw.utf8.count >= 32 else { throw ConfigError(key, "must be at least 32 characters") }
+        return Secret(raw)
     }
 
     static func parseHTTPURL(_ raw: String, key: String) throws(ConfigError) -> URL {
@@ -265,11 +269,8 @@ extension Settings {
     }
 
     private static func parseAuth(_ value: (String) -> String?, production: Bool) throws(ConfigError) -> AuthMode {
-        let secret = value("AUTH_JWT_SECRET").map(Secret.init)
+        let secret = try signingSecret("AUTH_JWT_SECRET", value)
         let jwksURL = try value("AUTH_JWKS_URL").map { raw throws(ConfigError) in try parseHTTPURL(raw, key: "AUTH_JWKS_URL") }
-        if let secret, secret.value.utf8.count < 32 {
-            throw ConfigError("AUTH_JWT_SECRET", "must be at least 32 characters")
-        }
         let mode = value("AUTH_MODE")?.lowercased() ?? (secret == nil && jwksURL == nil ? "dev" : "supabase")
         switch mode {
         case "dev":
