@@ -23,11 +23,11 @@ extension JobRepository {
             ORDER BY v.idx
             """).all()
         guard let first = rows.first else { return nil }
-        let job = try first.decode(model: JobRow.self, keyDecodingStrategy: SnakeCaseColumns.strategy)
+        let job = try JobRow(RowColumns(first))
         guard try !first.decodeNil(column: "r_id") else { return (job, nil) }
-        let render = try first.decode(model: RenderRow.self, prefix: "r_", keyDecodingStrategy: SnakeCaseColumns.strategy)
+        let render = try RenderRow(RowColumns(first, prefix: "r_"))
         let variants = try rows.filter { try !$0.decodeNil(column: "v_id") }
-            .map { try $0.decode(model: VariantRow.self, prefix: "v_", keyDecodingStrategy: SnakeCaseColumns.strategy) }
+            .map { try VariantRow(RowColumns($0, prefix: "v_")) }
         return (job, RenderWithVariants(render: render, variants: variants))
     }
 }

@@ -192,27 +192,27 @@ struct JobRepository {
         try await sql.select().column(SQLLiteral.all).from("generation_jobs")
             .where("id", .equal, SQLBind(id))
             .where("owner_id", .equal, SQLBind(owner))
-            .first(decoding: JobRow.self, keyDecodingStrategy: SnakeCaseColumns.strategy)
+            .first(row: JobRow.self)
     }
 
     /// Any job by id (for webhooks and workers, which act for no user).
     func find(id: UUID) async throws -> JobRow? {
         try await sql.select().column(SQLLiteral.all).from("generation_jobs")
             .where("id", .equal, SQLBind(id))
-            .first(decoding: JobRow.self, keyDecodingStrategy: SnakeCaseColumns.strategy)
+            .first(row: JobRow.self)
     }
 
     func find(predictionId: String) async throws -> JobRow? {
         try await sql.select().column(SQLLiteral.all).from("generation_jobs")
             .where("prediction_id", .equal, SQLBind(predictionId))
-            .first(decoding: JobRow.self, keyDecodingStrategy: SnakeCaseColumns.strategy)
+            .first(row: JobRow.self)
     }
 
     func find(owner: UUID, idempotencyKey: UUID) async throws -> JobRow? {
         try await sql.select().column(SQLLiteral.all).from("generation_jobs")
             .where("owner_id", .equal, SQLBind(owner))
             .where("idempotency_key", .equal, SQLBind(idempotencyKey))
-            .first(decoding: JobRow.self, keyDecodingStrategy: SnakeCaseColumns.strategy)
+            .first(row: JobRow.self)
     }
 
     /// The owner's jobs, newest first.
@@ -225,7 +225,7 @@ struct JobRepository {
         let rows = try await query
             .orderBy("created_at", .descending).orderBy("id", .descending)
             .limit(limit + 1)
-            .all(decoding: JobRow.self, keyDecodingStrategy: SnakeCaseColumns.strategy)
+            .all(rows: JobRow.self)
         return PageCursor.page(rows, limit: limit) { PageCursor(createdAt: $0.createdAt, id: $0.id) }
     }
 
@@ -245,7 +245,7 @@ struct JobRepository {
                 LIMIT \(bind: limit)
                 \(skipLocked))
             RETURNING *
-            """).all(decoding: JobRow.self, keyDecodingStrategy: SnakeCaseColumns.strategy)
+            """).all(rows: JobRow.self)
     }
 
     /// In-flight jobs not updated since `date` (the reconciler polls them), oldest first.
@@ -255,7 +255,7 @@ struct JobRepository {
             .where("updated_at", .lessThan, SQLBind(date))
             .orderBy("updated_at")
             .limit(limit)
-            .all(decoding: JobRow.self, keyDecodingStrategy: SnakeCaseColumns.strategy)
+            .all(rows: JobRow.self)
     }
 
     /// Whether the owner has a job in flight: a cheap early answer for submit, before any

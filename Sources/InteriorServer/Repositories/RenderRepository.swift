@@ -72,7 +72,7 @@ struct RenderRepository {
             .where("id", .equal, SQLBind(id))
             .where("owner_id", .equal, SQLBind(owner))
             .where("deleted_at", .is, SQLLiteral.null)
-            .first(decoding: RenderRow.self, keyDecodingStrategy: SnakeCaseColumns.strategy) else { return nil }
+            .first(row: RenderRow.self) else { return nil }
         return RenderWithVariants(render: render, variants: try await variants(of: [render.id])[render.id] ?? [])
     }
 
@@ -81,7 +81,7 @@ struct RenderRepository {
         guard let render = try await sql.select().column(SQLLiteral.all).from("renders")
             .where("job_id", .equal, SQLBind(job))
             .where("deleted_at", .is, SQLLiteral.null)
-            .first(decoding: RenderRow.self, keyDecodingStrategy: SnakeCaseColumns.strategy) else { return nil }
+            .first(row: RenderRow.self) else { return nil }
         return RenderWithVariants(render: render, variants: try await variants(of: [render.id])[render.id] ?? [])
     }
 
@@ -102,7 +102,7 @@ struct RenderRepository {
         let rows = try await query
             .orderBy("created_at", .descending).orderBy("id", .descending)
             .limit(limit + 1)
-            .all(decoding: RenderRow.self, keyDecodingStrategy: SnakeCaseColumns.strategy)
+            .all(rows: RenderRow.self)
         let page = PageCursor.page(rows, limit: limit) { PageCursor(createdAt: $0.createdAt, id: $0.id) }
         let variants = try await variants(of: page.rows.map(\.id))
         return Page(rows: page.rows.map { RenderWithVariants(render: $0, variants: variants[$0.id] ?? []) }, next: page.next)
@@ -125,7 +125,7 @@ struct RenderRepository {
         let rows = try await sql.select().column(SQLLiteral.all).from("render_variants")
             .where(SQLColumn("render_id"), .in, SQLGroupExpression(SQLList(renders.map { SQLBind($0) })))
             .orderBy("idx")
-            .all(decoding: VariantRow.self, keyDecodingStrategy: SnakeCaseColumns.strategy)
+            .all(rows: VariantRow.self)
         return Dictionary(grouping: rows, by: \.renderId)
     }
 }
