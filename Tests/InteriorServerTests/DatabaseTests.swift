@@ -75,6 +75,23 @@ struct DatabaseTests {
         }
     }
 
+    @Test("a row's pollDue agrees with the conditional claim: never polled, inside and at the threshold")
+    func pollDueMatchesClaim() async throws {
+        try await withTestApp { t in
+            let job = Self.job(owner: try await Self.profile(t), status: .processing)
+            try await Self.insert(job, t.sql)
+            let repository = JobRepository(db: t.app.db)
+            let now = Date(timeIntervalSince1970: 1_780_000_100)
+            for (lastPolled, due) in [(nil, true), (now.addingTimeInterval(-4.5), false), (now.addingTimeInterval(-5), true)] as [(Date?, Bool)] {
+                try await t.sql.update("generation_jobs").set("last_polled_at", to: SQLBind(lastPolled))
+                    .where("id", .equal, SQLBind(job.id)).run()
+                let read = try #require(try await repository.find(id: job.id))
+                #expect(read.pollDue(now: now, staleAfter: 5) == due, "\(String(describing: lastPolled))")
+                #expect(try await repository.claimPoll(job: job.id, now: now, staleAfter: 5) == due, "\(String(describing: lastPolled))")
+            }
+        }
+    }
+
     @Test("an idempotency key is unique per owner, not across owners")
     func idempotencyKey() async throws {
         try await withTestApp { t in

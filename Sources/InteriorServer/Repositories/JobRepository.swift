@@ -32,6 +32,15 @@ struct JobRow: Codable, Sendable, Equatable {
     var traceParent: String? = nil
 }
 
+extension JobRow {
+    /// Whether `claimPoll` could succeed for this row as read: never polled, or not in the
+    /// last `staleAfter` seconds. A read that says no spares the database a write; a yes still
+    /// has to win the claim.
+    func pollDue(now: Date, staleAfter: TimeInterval) -> Bool {
+        lastPolledAt.map { $0 <= now.addingTimeInterval(-staleAfter) } ?? true
+    }
+}
+
 /// The outcome of trying to take an owner's in-flight slot.
 enum JobInsertOutcome: Equatable, Sendable {
     case inserted
@@ -173,7 +182,8 @@ struct JobRepository {
     }
 
     /// Claims the right to poll Replicate for this job now: only when it was not polled in
-    /// the last `staleAfter` seconds. Concurrent status requests therefore poll once.
+    /// the last `staleAfter` seconds (`JobRow.pollDue` says the same of a row already read).
+    /// Concurrent status requests therefore poll once.
     func claimPoll(job: UUID, now: Date, staleAfter: TimeInterval) async throws -> Bool {
         let rows = try await sql.update("generation_jobs")
             .set("last_polled_at", to: SQLBind(now))

@@ -223,8 +223,11 @@ struct GenerationService: Sendable {
     func status(user: AuthenticatedUser, jobId: UUID) async throws -> (JobRow, RenderWithVariants?) {
         // One query answers a job that is not in flight (the hot path: a page polls it).
         guard let (job, render) = try await jobs.findWithRender(id: jobId, owner: user.id) else { throw APIError.notFound }
-        guard job.status.isInFlight,
-              try await jobs.claimPoll(job: job.id, now: now, staleAfter: settings.runtime.timeouts.stalePollThreshold) else {
+        // The row just read says whether a poll is due, so most reads of a job in flight (a page
+        // polls every few seconds) write nothing; the conditional claim decides who polls.
+        let staleAfter = settings.runtime.timeouts.stalePollThreshold
+        guard job.status.isInFlight, job.pollDue(now: now, staleAfter: staleAfter),
+              try await jobs.claimPoll(job: job.id, now: now, staleAfter: staleAfter) else {
             return (job, render)
         }
         var rows = try await PredictionRepository(db: db).rows(job: job.id).filter(\.isRunning)
