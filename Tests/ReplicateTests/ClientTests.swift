@@ -257,24 +257,26 @@ struct ClientTests {
             let time = FakeTime(), events = EventLog()
             let client = makeClient(
                 baseURL: emulator.baseURL, token: emulator.token, time: time, events: events,
-                totalDeadline: .seconds(5))
-            await emulator.enqueueFault(FaultPlan(create: .init(status: 429, times: 9, retryAfter: "4")))
+                totalDeadline: .seconds(100), retry: RetryPolicy(maxRetryAfter: .seconds(120)))
+            await emulator.enqueueFault(FaultPlan(create: .init(status: 429, times: 9, retryAfter: "60")))
             await #expect(throws: ReplicateError.deadlineExceeded) {
                 _ = try await client.createPrediction(model: "openai/gpt-image-1", input: ImageInput(prompt: uniquePrompt()))
             }
-            // 4 s, then a second 4 s wait would end past the 5 s deadline.
+            // 60 s, then a second 60 s wait would end past the 100 s deadline. (The deadline
+            // is on the fake clock, but it also caps each attempt's real timeout: long enough
+            // here that a loaded machine's slow answer is not taken for the deadline.)
             #expect(events.attempts == 2)
-            #expect(time.sleepSeconds == [4])
+            #expect(time.sleepSeconds == [60])
         }
     }
 
     @Test func backoffThatWouldPassTheDeadlineEndsTheCall() async throws {
         try await withEmulator { emulator in
             let time = FakeTime(), events = EventLog()
-            // Backoff ceilings 2 s then 8 s: the second wait would end past the 5 s deadline.
+            // Backoff ceilings 20 s then 80 s: the second wait would end past the 50 s deadline.
             let client = makeClient(
                 baseURL: emulator.baseURL, token: emulator.token, time: time, events: events,
-                totalDeadline: .seconds(5), retry: RetryPolicy(base: .seconds(2), cap: .seconds(30)))
+                totalDeadline: .seconds(50), retry: RetryPolicy(base: .seconds(20), cap: .seconds(300)))
             await emulator.enqueueFault(FaultPlan(get: .init(status: 502, times: 9)))
             let created = try await makeClient(
                 baseURL: emulator.baseURL, token: emulator.token, time: FakeTime(), events: EventLog()
@@ -283,7 +285,7 @@ struct ClientTests {
                 _ = try await client.getPrediction(id: created.id)
             }
             #expect(events.outcomes == [.status(502), .status(502)])
-            #expect(time.sleepSeconds == [2])
+            #expect(time.sleepSeconds == [20])
         }
     }
 
