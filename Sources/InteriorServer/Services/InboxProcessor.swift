@@ -29,6 +29,8 @@ final class InboxProcessor: Sendable {
     let idleScan: Duration
     let traces: Traces
 
+    /// How long after a known moment an event is tried again (and the shortest such wait).
+    private static let retryMargin: TimeInterval = 0.25
     private let doorbell = Doorbell()
     private let tasks = NIOLockedValueBox<[Task<Void, Never>]>([])
 
@@ -233,9 +235,15 @@ final class InboxProcessor: Sendable {
             // The query string of a webhook is not signed, so an event acts only on a
             // prediction recorded as the job's; the submit records it moments after the create.
             // Unless the instance creating them died: then they are abandoned, and this one is unowned.
-            if rows.contains(where: { $0.predictionId == nil && $0.isRunning }),
+            if let touched = rows.filter({ $0.predictionId == nil && $0.isRunning }).map(\.updatedAt).min(),
                try await !applier.abandonStaleCreates(job: job.id, staleAfter: lease) {
-                throw PredictionApplier.NotYet(description: "the job's predictions are still being created")
+                // A create that missed its touch (every third of the lease) has most likely
+                // stopped with its instance: try again when it can be abandoned, not at the
+                // backoff, whose fifth wait (16 s) outlasts the lease. A live create keeps the
+                // backoff, so the event's attempts outlast the create.
+                let overdue = now().timeIntervalSince(touched) > lease / 3
+                throw PredictionApplier.NotYet(description: "the job's predictions are still being created",
+                                               retryAt: overdue ? touched.addingTimeInterval(lease) : nil)
             }
             await stopUnowned(prediction, event: event)
             try await done(event, note: "the prediction is not this job's")
@@ -275,7 +283,11 @@ final class InboxProcessor: Sendable {
     private func failed(_ event: InboxEvent, error: any Error) async -> Outcome {
         // `attempts` was counted when the event was claimed.
         let dead = event.attempts >= maxAttempts
-        let delay = min(300, pow(2, Double(max(0, event.attempts - 1))))
+        var delay = min(300, pow(2, Double(max(0, event.attempts - 1))))
+        if let retryAt = (error as? PredictionApplier.NotYet)?.retryAt {
+            // Just past that moment (the staleness test is strict), and never a busy loop.
+            delay = min(delay, max(Self.retryMargin, retryAt.timeIntervalSince(now()) + Self.retryMargin))
+        }
         logger.warning("inbox event failed", metadata: [
             "event": "\(event.webhookId)", "attempt": "\(event.attempts)", "dead": "\(dead)", "error": "\(error)",
         ])

@@ -23,6 +23,8 @@ struct PredictionApplier: Sendable {
     /// Thrown for news that cannot be applied yet; the inbox tries the event again later.
     struct NotYet: Error, CustomStringConvertible {
         let description: String
+        /// When the answer may have changed, if that is known to come before the backoff.
+        var retryAt: Date? = nil
     }
 
     private var jobs: JobRepository { JobRepository(db: db) }
