@@ -1,4 +1,5 @@
 #include <stdlib.h>
+#include <string.h>
 #if defined(__GLIBC__)
 #include <malloc.h>
 #endif
@@ -85,6 +86,18 @@ static void *count_object(void *item, void *a, void *b) {
 int cvips_live_object_count(void) {
     int n = 0;
     vips_object_map(count_object, &n, NULL);
+    return n;
+}
+
+static void *count_operation(void *item, void *a, void *b) {
+    if (VIPS_IS_OPERATION(item) && strcmp(VIPS_OBJECT_GET_CLASS(item)->nickname, (const char *) b) == 0)
+        *(int *) a += 1;
+    return NULL;
+}
+
+int cvips_live_operation_count(const char *nickname) {
+    int n = 0;
+    vips_object_map(count_operation, &n, (void *) nickname);
     return n;
 }
 
@@ -292,12 +305,23 @@ int cvips_draw_rect(VipsImage *image, const double *ink, int n, int left, int to
                           NULL);
 }
 
-VipsImage *cvips_text_mask(const char *markup, const char *font, int width, int height) {
+/* One line of text, or several wrapped at `width`, in `font` (a Pango description with its
+ * size in points), as a one-band mask. Always at 72 dpi, where a point is a pixel: Pango's
+ * fontconfig thread frees font patterns that a change of resolution left behind, and frees
+ * them from its own thread, racing the next rendering on the font map's tables (a rare
+ * divide by zero inside GLib). vips_text()'s fitting to a height changes the resolution at
+ * every step, so the caller fits by font size instead.
+ *
+ * The image vips_text() returns keeps its operation alive, and with it a Pango layout; the
+ * mask leaves here as a memory copy, so the layout is freed now, under the caller's lock. */
+VipsImage *cvips_text_mask(const char *markup, const char *font, int width) {
     VipsImage *out = NULL;
-    if (vips_text(&out, markup, "font", font, "width", width, "height", height,
+    if (vips_text(&out, markup, "font", font, "width", width, "dpi", 72,
                   "wrap", VIPS_TEXT_WRAP_WORD, NULL))
         return NULL;
-    return out;
+    VipsImage *memory = vips_image_copy_memory(out);
+    g_object_unref(out);
+    return memory;
 }
 
 int cvips_draw_mask(VipsImage *image, const double *ink, int n, VipsImage *mask, int x, int y) {

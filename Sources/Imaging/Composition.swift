@@ -58,11 +58,33 @@ enum Composition {
     /// when several captions were drawn side by side).
     private static let textLock = NSLock()
 
+    /// The smallest caption size tried, in pixels; a caption too long for the box at this
+    /// size runs past its bottom edge and is clipped by the canvas.
+    static let minimumTextSize = 6
+
+    /// `markup` wrapped to `width`, in the largest size (from an estimate, shrinking by steps)
+    /// whose lines fit `height`. The fitting is by font size at one resolution, not libvips'
+    /// own fitting, which changes Pango's resolution at each step (see `cvips_text_mask`).
     static func textMask(_ markup: String, width: Int, height: Int) throws(ImagingError) -> VipsImageRef {
         textLock.lock()
         defer { textLock.unlock() }
-        return try VipsImageRef(cvips_text_mask(markup, font, Int32(width), Int32(height)),
-                                orThrow: .processingFailed("The caption could not be drawn."))
+        // A glyph of DejaVu Sans is about 0.55 of the size wide and a line 1.2 of it high.
+        let area = Double(width) * Double(height) / (0.66 * Double(max(1, markup.count)))
+        var size = max(minimumTextSize, Int(min(Double(height) / 1.2, area.squareRoot())))
+        while true {
+            let mask = try VipsImageRef(cvips_text_mask(markup, "\(font) \(size)", Int32(width)),
+                                        orThrow: .processingFailed("The caption could not be drawn."))
+            if mask.height <= height || size == minimumTextSize { return mask }
+            size = max(minimumTextSize, size * 17 / 20)
+        }
+    }
+
+    /// Text operations alive in the process, counted while no caption is being drawn: one
+    /// left over would free Pango's objects later, outside the lock.
+    static func liveTextOperations() -> Int {
+        textLock.lock()
+        defer { textLock.unlock() }
+        return Int(cvips_live_operation_count("text"))
     }
 
     private static func fill(_ canvas: VipsImageRef, _ colour: RGB, left: Int, top: Int, width: Int, height: Int) throws(ImagingError) {

@@ -81,6 +81,29 @@ extension ImagingTests {
             #expect(try scratch.darkPixels(blank.data, "blank.png", rows: band, threshold: 100) == 0)
         }
 
+        @Test("a caption's mask holds nothing of Pango's once it leaves the text lock")
+        func textMaskOwnsNoPangoObjects() throws {
+            // The mask vips_text() returns keeps its operation (and its Pango layout) alive until
+            // the mask is freed, which happened outside the lock, beside another caption's
+            // rendering: a rare crash inside GLib. The mask is now a copy; the operation is gone.
+            let mask = try Composition.textMask("Interior", width: 200, height: 40)
+            #expect(mask.width > 1 && mask.height > 1)
+            #expect(Composition.liveTextOperations() == 0)
+        }
+
+        @Test("a caption is fitted to its box by font size: short ones large, long ones wrapped smaller")
+        func captionsFitTheirBox() throws {
+            let short = try Composition.textMask("Interior", width: 200, height: 40)
+            #expect(short.height <= 40 && short.height >= 20, "one word fills most of the box: \(short.height)")
+            let sentence = String(repeating: "Coastal living room with linen and timber ", count: 3)
+            let long = try Composition.textMask(sentence, width: 600, height: 80)
+            #expect(long.height <= 80 && long.height >= 40, "\(long.width)x\(long.height)")
+            #expect(long.width <= 600)
+            // Too long for the box even at the smallest size: drawn at that size, not refused.
+            let overlong = try Composition.textMask(String(repeating: "word ", count: 400), width: 100, height: 20)
+            #expect(overlong.height > 20 && overlong.width <= 100)
+        }
+
         @Test("compositions of other sizes and palettes, including none")
         func compositionSizes() async throws {
             let processor = ImageProcessor()

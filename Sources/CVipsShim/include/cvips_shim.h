@@ -40,6 +40,8 @@ void cvips_thread_shutdown(void);
 
 /* Every VipsObject alive in the process (images, operations, sources). */
 int cvips_live_object_count(void);
+/* Live operations of one kind (its nickname, such as "text"). */
+int cvips_live_operation_count(const char *nickname);
 
 void cvips_unref(VipsImage *image);
 void cvips_free_buffer(void *buffer);
@@ -79,8 +81,8 @@ VipsImage *cvips_vertical_gradient(int width, int height, const double *top,
                                    const double *bottom);
 int cvips_draw_rect(VipsImage *image, const double *ink, int n, int left, int top, int width,
                     int height);
-/* Pango markup rendered as an 8-bit coverage mask fitting width x height. */
-VipsImage *cvips_text_mask(const char *markup, const char *font, int width, int height);
+/* Pango markup in `font` (its size in points, at 72 dpi) as an 8-bit coverage mask, wrapped at width. */
+VipsImage *cvips_text_mask(const char *markup, const char *font, int width);
 int cvips_draw_mask(VipsImage *image, const double *ink, int n, VipsImage *mask, int x, int y);
 
 #endif
