@@ -1,4 +1,5 @@
 import Foundation
+import NIOConcurrencyHelpers
 import InteriorCore
 @testable import InteriorServer
 import SQLKit
@@ -81,6 +82,45 @@ struct RowDecodingTests {
         }
     }
 
+    @Test("each hand decoder reads a column for every stored property of its row")
+    func decodersReadEveryProperty() async throws {
+        // A property added with a default value would be left out of a memberwise `init`
+        // without a compile error, and a fixture left at that default would read back equal.
+        try await withTestApp { t in
+            let owner = try await DatabaseTests.profile(t)
+            let job = Self.job(owner: owner)
+            try await DatabaseTests.insert(job, t.sql)
+            let render = RenderRow(id: UUID(), jobId: job.id, ownerId: owner, mode: .staging, roomType: "kitchen",
+                                   style: "japandi", coverVariant: 0, createdAt: Self.date, deletedAt: nil)
+            let variant = VariantRow(id: UUID(), renderId: render.id, ownerId: owner, idx: 0, imagePath: "renders/0.webp",
+                                     thumbPath: "renders/0_thumb.webp", width: 1, height: 1, bytes: 1, createdAt: Self.date)
+            #expect(try await RenderRepository(sql: t.sql).insert(render, variants: [variant]))
+            #expect(try await Self.unread(JobRow.self, of: job, table: "generation_jobs", t.sql) == [])
+            #expect(try await Self.unread(RenderRow.self, of: render, table: "renders", t.sql) == [])
+            #expect(try await Self.unread(VariantRow.self, of: variant, table: "render_variants", t.sql) == [])
+            // The check itself sees a property its decoder skips.
+            #expect(try await Self.unread(SkipsOne.self, of: SkipsOne(), table: "render_variants", t.sql) == ["width"])
+        }
+    }
+
+    /// The columns named by `value`'s stored properties that `R`'s decoder does not read.
+    static func unread<R: DecodableRow>(_ type: R.Type, of value: R, table: String, _ sql: any SQLDatabase) async throws -> [String] {
+        let row = try #require(try await sql.select().column(SQLLiteral.all).from(table).limit(1).first())
+        let recording = RecordingRow(base: row)
+        _ = try R(RowColumns(recording))
+        let properties = Set(Mirror(reflecting: value).children.compactMap(\.label).map(SnakeCaseColumns.column(for:)))
+        return properties.subtracting(recording.read.withLockedValue { $0 }).sorted()
+    }
+
+    /// A row whose decoder leaves a defaulted property out.
+    struct SkipsOne: DecodableRow {
+        var id = UUID()
+        var width = 0
+
+        init() {}
+        init(_ c: RowColumns) throws { id = try c("id") }
+    }
+
     @Test("a value no enum case has is an error naming the column, not a crash")
     func unknownEnumValue() async throws {
         try await withTestApp { t in
@@ -88,6 +128,23 @@ struct RowDecodingTests {
             let error = #expect(throws: DecodingError.self) { try RowColumns(row).raw("mode", as: GenerationMode.self) }
             #expect(String(describing: error).contains("mode: unknown value \"sculpt\""))
         }
+    }
+}
+
+/// A row that notes each column a decoder asks for.
+struct RecordingRow: SQLRow {
+    let base: any SQLRow
+    let read = NIOLockedValueBox<Set<String>>([])
+
+    var allColumns: [String] { base.allColumns }
+    func contains(column: String) -> Bool { base.contains(column: column) }
+    func decodeNil(column: String) throws -> Bool {
+        read.withLockedValue { _ = $0.insert(column) }
+        return try base.decodeNil(column: column)
+    }
+    func decode<D: Decodable>(column: String, as type: D.Type) throws -> D {
+        read.withLockedValue { _ = $0.insert(column) }
+        return try base.decode(column: column, as: type)
     }
 }
 

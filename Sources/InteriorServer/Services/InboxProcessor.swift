@@ -202,7 +202,7 @@ final class InboxProcessor: Sendable {
 
     private func keepClaimed(_ event: InboxEvent) async {
         while !Task.isCancelled {
-            do { try await Task.sleep(for: .seconds(lease / 3)) } catch { return }
+            do { try await Task.sleep(for: .seconds(Lease.renewalInterval(lease))) } catch { return }
             do {
                 guard try await inbox.renew(event.webhookId, attempt: event.attempts, until: now().addingTimeInterval(lease)) else {
                     logger.notice("inbox claim lost while working; the newer claim decides", metadata: ["event": "\(event.webhookId)"])
@@ -237,11 +237,11 @@ final class InboxProcessor: Sendable {
             // Unless the instance creating them died: then they are abandoned, and this one is unowned.
             if let touched = rows.filter({ $0.predictionId == nil && $0.isRunning }).map(\.updatedAt).min(),
                try await !applier.abandonStaleCreates(job: job.id, staleAfter: lease) {
-                // A create that missed its touch (every third of the lease) has most likely
+                // A create that missed its touch (`Lease.renewalInterval`) has most likely
                 // stopped with its instance: try again when it can be abandoned, not at the
                 // backoff, whose fifth wait (16 s) outlasts the lease. A live create keeps the
                 // backoff, so the event's attempts outlast the create.
-                let overdue = now().timeIntervalSince(touched) > lease / 3
+                let overdue = now().timeIntervalSince(touched) > Lease.renewalInterval(lease)
                 throw PredictionApplier.NotYet(description: "the job's predictions are still being created",
                                                retryAt: overdue ? touched.addingTimeInterval(lease) : nil)
             }

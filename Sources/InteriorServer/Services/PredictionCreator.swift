@@ -69,10 +69,10 @@ struct PredictionCreator: Sendable {
         return true
     }
 
-    /// Runs the create while keeping the row's sign of life fresh (every third of a lease), so
+    /// Runs the create while keeping the row's sign of life fresh (`Lease.renewalInterval`), so
     /// other instances can tell a slow Replicate from a dead creator.
     private func whileTouching(_ row: PredictionRow, _ create: () async throws -> Prediction) async throws -> Prediction {
-        let interval = context.settings.runtime.timeouts.inboxLease / 3
+        let interval = Lease.renewalInterval(context.settings.runtime.timeouts.inboxLease)
         let touching = Task { [predictions, logger, now] in
             while !Task.isCancelled {
                 do { try await Task.sleep(for: .seconds(interval)) } catch { return }
