@@ -64,6 +64,22 @@ struct OpenAPITests {
         }
     }
 
+    @Test("the submit form's parts are the document's: its images by hand, its text fields the JSON body's")
+    func submitFormPartsAreTheDocuments() throws {
+        // The generator does not model a form's binary parts, so `SubmitForm.Image` names them;
+        // the text parts are the generated `SubmitJSON` keys other than the input URLs.
+        let schemas = try #require((OpenAPIDocument.root()["components"] as? [String: Any])?["schemas"] as? [String: Any])
+        let form = try #require((schemas["SubmitForm"] as? [String: Any])?["properties"] as? [String: [String: Any]])
+        let binary = Set(form.filter { $0.value["format"] as? String == "binary" }.keys)
+        #expect(binary == Set(SubmitForm.Image.allCases.map(\.rawValue)))
+        #expect(binary.allSatisfy(SubmitForm.isFormFile) && !binary.contains(where: SubmitForm.isFormText))
+        let text = Set(form.keys).subtracting(binary)
+        #expect(text.allSatisfy(SubmitForm.isFormText))
+        let json = try #require((schemas["SubmitJSON"] as? [String: Any])?["properties"] as? [String: Any])
+        #expect(Set(json.keys).filter(SubmitForm.isFormText) == text, "the form's text parts and the JSON fields agree")
+        #expect(SubmitForm.Image.allCases.allSatisfy { json[$0.urlField.rawValue] != nil && !SubmitForm.isFormText($0.urlField.rawValue) })
+    }
+
     @Test("in each auth mode, the served document lists exactly the routes that answer (dev-only ones in dev mode only)")
     func routesAndPathsAgree() async throws {
         let document = try Document.load()

@@ -6,10 +6,46 @@ import NIOCore
 import Vapor
 
 /// The fields of a submit (`POST /api/v1/generations`) as received, before validation:
-/// text fields by name, uploaded files (`input1`, `input2`) or, from JSON, input URLs.
+/// text fields by name, uploaded files (`input1`, `input2`) or, from JSON, input URLs. They are
+/// read and written through `openapi.yaml`'s names (the generated `SubmitJSON` coding keys), so
+/// a field renamed there and not here does not build.
 struct SubmitForm: Sendable, Equatable {
+    typealias Field = Components.Schemas.SubmitJSON.CodingKeys
+
     var fields: [String: String] = [:]
     var files: [String: Data] = [:]
+
+    subscript(_ field: Field) -> String? {
+        get { fields[field.rawValue] }
+        set { fields[field.rawValue] = newValue }
+    }
+
+    subscript(file image: Image) -> Data? {
+        get { files[image.rawValue] }
+        set { files[image.rawValue] = newValue }
+    }
+
+    /// The input images: a file part of a form (`SubmitForm` in the document), a URL field of
+    /// JSON. The generator does not model binary parts of a form, so their names are written
+    /// here, each beside the document's URL field it stands for.
+    enum Image: String, CaseIterable, Sendable {
+        case input1, input2
+
+        var urlField: Field {
+            switch self {
+            case .input1: .input1Url
+            case .input2: .input2Url
+            }
+        }
+    }
+
+    /// A form's text parts are the JSON body's fields other than the input URLs.
+    static func isFormText(_ name: String) -> Bool {
+        guard let field = Field(rawValue: name) else { return false }
+        return !Image.allCases.contains { $0.urlField == field }
+    }
+
+    static func isFormFile(_ name: String) -> Bool { Image(rawValue: name) != nil }
 }
 
 /// Reads a submit body — multipart/form-data or JSON — without holding more than the
@@ -18,8 +54,6 @@ struct SubmitForm: Sendable, Equatable {
 /// The bytes held count against the body budget (429/503 beyond it), and a body that stalls
 /// for `timeouts.requestBodyIdle` is 408.
 enum SubmitBodyReader {
-    static let textFields: Set = ["mode", "prompt", "roomType", "style", "aspectRatio", "quality", "variants", "idempotencyKey"]
-    static let fileFields: Set = ["input1", "input2"]
     static let maxTextField = 16 * 1024
     static let maxJSONBody = 64 * 1024
     /// How much of a refused body is read and dropped before the connection is closed instead.
@@ -174,14 +208,14 @@ enum SubmitBodyReader {
         func body(_ chunk: inout ByteBuffer) {
             events += 1
             guard !probing, failure == nil, !discarding else { return }
-            guard let name, textFields.contains(name) || fileFields.contains(name) else {
+            guard let name, SubmitForm.isFormText(name) || SubmitForm.isFormFile(name) else {
                 // Parts we do not know are skipped; the body limit still bounds them.
                 discarding = true
                 return
             }
-            let limit = fileFields.contains(name) ? maxFileBytes : maxTextField
+            let limit = SubmitForm.isFormFile(name) ? maxFileBytes : maxTextField
             if buffer.count + chunk.readableBytes > limit {
-                failure = fileFields.contains(name)
+                failure = SubmitForm.isFormFile(name)
                     ? SubmitBodyReader.imageTooLarge(maxFileBytes)
                     : APIError.validation(field: name, "\(name) is too long: a text field carries at most \(maxTextField / 1024) KB.")
                 return
@@ -200,10 +234,10 @@ enum SubmitBodyReader {
                 completedParts += 1
             }
             guard failure == nil, let name, !discarding else { return }
-            if fileFields.contains(name) {
+            if SubmitForm.isFormFile(name) {
                 if form.files[name] != nil { failure = .validation(field: name, "Send \(name) once."); return }
                 if !buffer.isEmpty { form.files[name] = buffer }
-            } else if textFields.contains(name) {
+            } else if SubmitForm.isFormText(name) {
                 if form.fields[name] != nil { failure = .validation(field: name, "Send \(name) once."); return }
                 guard let text = String(data: buffer, encoding: .utf8) else {
                     failure = .validation(field: name, "\(name) must be UTF-8 text.")
@@ -237,7 +271,7 @@ enum SubmitBodyReader {
             let container = try decoder.container(keyedBy: AnyKey.self)
             var fields: [String: String] = [:]
             // The keys `openapi.yaml`'s `SubmitJSON` names; other keys are ignored.
-            for key in container.allKeys where Components.Schemas.SubmitJSON.CodingKeys(rawValue: key.stringValue) != nil {
+            for key in container.allKeys where SubmitForm.Field(rawValue: key.stringValue) != nil {
                 let name = key.stringValue
                 // Numbers are accepted where the form has text (variants: 2 or "2"); any other
                 // number or a boolean is passed on as written, for the field's own rule to refuse.

@@ -184,7 +184,7 @@ struct GenerationService: Sendable {
     }
 
     private func validate(_ form: SubmitForm, idempotencyKeyHeader: String?, validator: GenerationRequestValidator) throws -> GenerationRequest {
-        let bodyKey = form.fields["idempotencyKey"]
+        let bodyKey = form[.idempotencyKey]
         // A header that is sent names a key: blank is not "no key" (the document says a UUID).
         if let idempotencyKeyHeader, idempotencyKeyHeader.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
             throw APIError.validation(field: "idempotencyKey", "The Idempotency-Key header must be a UUID.")
@@ -193,11 +193,11 @@ struct GenerationService: Sendable {
             throw APIError.validation(field: "idempotencyKey", "The Idempotency-Key header and idempotencyKey differ.")
         }
         let submission = GenerationSubmission(
-            mode: form.fields["mode"], prompt: form.fields["prompt"], roomType: form.fields["roomType"],
-            style: form.fields["style"], aspectRatio: form.fields["aspectRatio"], quality: form.fields["quality"],
-            variants: form.fields["variants"].map { .text($0) }, idempotencyKey: bodyKey ?? idempotencyKeyHeader,
-            hasInput1: form.files["input1"] != nil || form.fields["input1Url"] != nil,
-            hasInput2: form.files["input2"] != nil || form.fields["input2Url"] != nil)
+            mode: form[.mode], prompt: form[.prompt], roomType: form[.roomType],
+            style: form[.style], aspectRatio: form[.aspectRatio], quality: form[.quality],
+            variants: form[.variants].map { .text($0) }, idempotencyKey: bodyKey ?? idempotencyKeyHeader,
+            hasInput1: form[file: .input1] != nil || form[.input1Url] != nil,
+            hasInput2: form[file: .input2] != nil || form[.input2Url] != nil)
         do {
             return try validator.validate(submission)
         } catch {
@@ -304,17 +304,19 @@ struct GenerationService: Sendable {
             throw APIError(.invalidState, "Only a failed or canceled generation can be retried.")
         }
         var form = SubmitForm()
-        form.fields = [
-            "mode": job.mode.rawValue, "roomType": job.roomType, "style": job.style,
-            "aspectRatio": job.aspectRatio.rawValue, "quality": job.quality.rawValue, "variants": String(job.variants),
-        ]
-        if let prompt = job.prompt { form.fields["prompt"] = prompt }
-        for (slot, path) in zip(InputResolver.slots, [job.input1Path, job.input2Path]) {
+        form[.mode] = job.mode.rawValue
+        form[.roomType] = job.roomType
+        form[.style] = job.style
+        form[.aspectRatio] = job.aspectRatio.rawValue
+        form[.quality] = job.quality.rawValue
+        form[.variants] = String(job.variants)
+        form[.prompt] = job.prompt
+        for (image, path) in zip(SubmitForm.Image.allCases, [job.input1Path, job.input2Path]) {
             guard let path else { continue }
-            guard try await context.inputs.stored(path: path, slot: slot, limits: runtime.config.limits) != nil else {
-                throw APIError.validation(field: slot, "The images of this generation are no longer available; submit them again.")
+            guard try await context.inputs.stored(path: path, slot: image.rawValue, limits: runtime.config.limits) != nil else {
+                throw APIError.validation(field: image.rawValue, "The images of this generation are no longer available; submit them again.")
             }
-            form.fields["\(slot)Url"] = path
+            form[image.urlField] = path
         }
         return try await submit(user: user, form: form, idempotencyKeyHeader: idempotencyKeyHeader, runtime: runtime)
     }

@@ -31,15 +31,13 @@ struct InputResolver: Sendable {
     /// Hosts whose URLs may name objects of our storage (the app itself, the S3 endpoint).
     let storageHosts: Set<String>
 
-    static let slots = ["input1", "input2"]
-
     func resolve(_ form: SubmitForm, owner: UUID, limits: Limits) async throws -> [InputImage] {
         var inputs: [InputImage] = []
-        for slot in Self.slots {
-            if let data = form.files[slot] {
-                inputs.append(try await upload(data, slot: slot, limits: limits))
-            } else if let reference = form.fields["\(slot)Url"] {
-                inputs.append(try await stored(reference, slot: slot, owner: owner, limits: limits))
+        for image in SubmitForm.Image.allCases {
+            if let data = form[file: image] {
+                inputs.append(try await upload(data, slot: image.rawValue, limits: limits))
+            } else if let reference = form[image.urlField] {
+                inputs.append(try await stored(reference, slot: image.rawValue, owner: owner, limits: limits))
             }
         }
         return inputs
