@@ -40,6 +40,7 @@ public struct AccessTokenVerifier: Sendable {
     private let hmacKeys: JWTKeyCollection?
     private let jwks: JWKSCache?
     private let now: @Sendable () -> Date
+    private let verified = VerifiedTokens()
 
     public init(hs256Secret: Secret?, jwks: JWKSCache?, now: @escaping @Sendable () -> Date) async {
         if let hs256Secret {
@@ -51,7 +52,19 @@ public struct AccessTokenVerifier: Sendable {
         self.now = now
     }
 
+    /// The user `token` stands for. Its signature is checked at most once per
+    /// `VerifiedTokens.lifetime`; its claims on every call.
     public func verify(_ token: String) async throws(AuthFailure) -> AuthenticatedUser {
+        let now = self.now()
+        if let claims = verified.claims(of: token, now: now) { return try check(claims, now: now) }
+        let claims = try await signedClaims(of: token)
+        let user = try check(claims, now: now)
+        verified.insert(token, claims: claims, now: now)
+        return user
+    }
+
+    /// The token's claims once its header and signature have passed.
+    private func signedClaims(of token: String) async throws(AuthFailure) -> AccessTokenClaims {
         let header = try Self.header(of: token)
         let claims: AccessTokenClaims
         do {
@@ -76,11 +89,13 @@ public struct AccessTokenVerifier: Sendable {
         } catch {
             throw .malformed
         }
-        return try check(claims)
+        return claims
     }
 
-    private func check(_ claims: AccessTokenClaims) throws(AuthFailure) -> AuthenticatedUser {
-        let now = self.now()
+    /// How many tokens are remembered as verified (for tests).
+    var rememberedTokens: Int { verified.count }
+
+    private func check(_ claims: AccessTokenClaims, now: Date) throws(AuthFailure) -> AuthenticatedUser {
         guard let exp = claims.exp else { throw .expired }
         if now > exp.value.addingTimeInterval(Self.leeway) { throw .expired }
         if let nbf = claims.nbf, now < nbf.value.addingTimeInterval(-Self.leeway) { throw .notYetValid }
@@ -93,19 +108,29 @@ public struct AccessTokenVerifier: Sendable {
     private struct Header: Decodable {
         let alg: String
         let kid: String?
+        /// Whether the header has a `crit` member at all, whatever its value (`null` too).
+        let hasCritical: Bool
+
+        private enum CodingKeys: String, CodingKey { case alg, kid, crit }
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            alg = try container.decode(String.self, forKey: .alg)
+            kid = try container.decodeIfPresent(String.self, forKey: .kid)
+            hasCritical = container.contains(.crit)
+        }
     }
 
     /// The token's header, read before any key is chosen. RFC 7515 §4.1.11: a recipient must
     /// refuse a `crit` header it does not understand, and this one understands none.
     private static func header(of token: String) throws(AuthFailure) -> Header {
-        let parts = token.split(separator: ".", omittingEmptySubsequences: false)
+        let parts = token.utf8.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
         guard parts.count == 3, parts.allSatisfy({ !$0.isEmpty }), token.utf8.count <= 16 * 1024,
-              let data = Base64URL.decode(String(parts[0])),
-              let header = try? JSONDecoder().decode(Header.self, from: data),
-              let fields = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+              let encoded = String(parts[0]), let data = Base64URL.decode(encoded),
+              let header = try? JSONDecoder().decode(Header.self, from: data) else {
             throw .malformed
         }
-        if fields["crit"] != nil { throw .criticalHeader }
+        if header.hasCritical { throw .criticalHeader }
         return header
     }
 }
