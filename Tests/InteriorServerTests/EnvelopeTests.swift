@@ -1,3 +1,4 @@
+import AsyncKit
 import Foundation
 import Imaging
 @testable import InteriorServer
@@ -19,6 +20,7 @@ struct EnvelopeTests {
     static let probeRoutes = TestRoutes { app in
         app.post("test", "json") { request async throws -> Probe in try request.content.decode(Probe.self) }
         app.get("test", "boom") { _ async throws -> Probe in throw Secretive() }
+        app.get("test", "pool") { _ async throws -> Probe in throw ConnectionPoolTimeoutError.connectionRequestTimeout }
     }
 
     @Test("health answers in the envelope with no-store caching and a request id")
@@ -161,6 +163,18 @@ struct EnvelopeTests {
             #expect(!response.text.contains("hunter2"))
             #expect(response.errorMessage == APIError.internalError.message)
             #expect(t.logs.all.contains { $0.contains("request-id=boom-1") && $0.contains("hunter2") })
+        }
+    }
+
+    @Test("no database connection free within the pool's wait is a 503 with Retry-After, not a 500")
+    func databaseBusy() async throws {
+        try await withTestApp(extraRoutes: Self.probeRoutes) { t in
+            let response = try await t.client.get("/test/pool")
+            #expect(response.status == .serviceUnavailable)
+            #expect(response.errorCode == "SERVICE_UNAVAILABLE")
+            #expect(response.headers.first(name: "Retry-After") == "2")
+            #expect(!t.logs.all.contains { $0.hasPrefix("error unhandled error") })
+            #expect(t.logs.all.contains { $0.hasPrefix("warning request failed") && $0.contains("SERVICE_UNAVAILABLE") })
         }
     }
 

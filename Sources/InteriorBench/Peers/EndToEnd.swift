@@ -182,7 +182,36 @@ enum EndToEnd {
                              goal: "≥ 0.6×", met: status.requestsPerSecond / health >= 0.6)
         context.board.record("p99 of status GET at \(wrkConnections) connections" + suffix, value: Report.format(status.p99),
                              goal: "< 15 ms", met: status.p99 < .milliseconds(15))
+        try await measureBareRoute(server: server, database: database, http: http, jobID: job.jobs[0].id, token: reader,
+                                   ours: status, wrk: wrk)
         try checkStandIn(standIn)
+    }
+
+    /// The same read written as a user of the framework would (`BareRoute`), on the same
+    /// database, job and token: its status against its own health, and ours against it.
+    private static func measureBareRoute(server: ServerProcess, database: DatabaseKind, http: HTTPClient, jobID: String,
+                                         token: String, ours: Wrk.Result, wrk: Wrk) async throws {
+        let bare = try await BareRoute.start(database: database, databaseURL: server.databaseURL,
+                                             devSecret: try server.devSecret(), publicBaseURL: server.baseURL)
+        do {
+            let statusURL = bare.baseURL.appendingPathComponent("generations/\(jobID)")
+            try await BareRoute.checkSameAnswer(http, ours: server.baseURL.appendingPathComponent("api/v1/generations/\(jobID)"),
+                                                bare: statusURL, token: token)
+            _ = try Wrk(threads: 2, connections: wrkConnections, duration: 2).run(statusURL, token: token)
+            let health = try wrk.run(bare.baseURL.appendingPathComponent("health"), token: nil)
+            let status = try wrk.run(statusURL, token: token)
+            PeerReport.line("bare Vapor route: health", String(format: "%.0f req/s", health.requestsPerSecond),
+                            "p50 \(Report.format(health.p50)), p99 \(Report.format(health.p99))")
+            PeerReport.line("bare Vapor route: same status read", String(format: "%.0f req/s", status.requestsPerSecond),
+                            "p50 \(Report.format(status.p50)), p99 \(Report.format(status.p99))",
+                            ratio: status.requestsPerSecond / health.requestsPerSecond, versus: "bare/bare health")
+            PeerReport.line("", "", "our status GET vs the bare route's",
+                            ratio: ours.requestsPerSecond / status.requestsPerSecond, versus: "ours/bare")
+        } catch {
+            await bare.shutdown()
+            throw error
+        }
+        await bare.shutdown()
     }
 
     private static func checkStandIn(_ standIn: ReplicateStandIn) throws {

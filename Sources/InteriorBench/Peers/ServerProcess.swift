@@ -9,6 +9,8 @@ final class ServerProcess: @unchecked Sendable {
     let baseURL: URL
     let directory: URL
     let log: URL
+    /// The `DATABASE_URL` it serves from.
+    let databaseURL: String
     private let process = Process()
 
     /// Resident and peak resident memory of the process (`VmRSS`, `VmHWM`), in bytes.
@@ -24,6 +26,7 @@ final class ServerProcess: @unchecked Sendable {
         }
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         self.directory = directory
+        databaseURL = database
         let port = try FreePort.pick()
         baseURL = URL(string: "http://127.0.0.1:\(port)")!
         let config = directory.appendingPathComponent("runtime.json")
@@ -75,6 +78,12 @@ final class ServerProcess: @unchecked Sendable {
             try await Task.sleep(for: .milliseconds(100))
         }
         throw BenchFailure("the server did not become healthy in \(timeout): \(tail(of: log))")
+    }
+
+    /// The dev-mode signing secret the server generated into its data directory.
+    func devSecret() throws -> String {
+        let file = directory.appendingPathComponent("data/dev-auth-secret")
+        return try String(contentsOf: file, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     var memory: Memory {

@@ -60,6 +60,9 @@ public struct APIError: Error, Sendable, Equatable {
 
     public static let notFound = APIError(.notFound, "Not found.")
 
+    public static let databaseBusy = APIError(
+        .serviceUnavailable, "The service is busy. Please try again in 2 s.", headers: ["Retry-After": "2"])
+
     public static let internalError = APIError(
         .internalError, "Something went wrong on our side. Please try again.")
 }

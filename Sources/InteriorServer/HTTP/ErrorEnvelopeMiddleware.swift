@@ -1,3 +1,4 @@
+import AsyncKit
 import InteriorCore
 import InteriorAPI
 import OpenAPIRuntime
@@ -50,6 +51,10 @@ struct ErrorEnvelopeMiddleware: AsyncMiddleware {
                             headers: ["Allow": allow])
         case let error as DecodingError:
             return DecodingFailure.apiError(for: error)
+        case is ConnectionPoolTimeoutError:
+            // Every database connection stayed busy for the pool's whole wait: an overload to
+            // wait out, not a fault. The work's own rules (one transaction per step) hold as ever.
+            return .databaseBusy
         case let error as any AbortError:
             return Self.map(abort: error)
         default:

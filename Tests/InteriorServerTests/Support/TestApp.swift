@@ -57,7 +57,9 @@ final class LogCapture: Sendable {
 
     func append(_ line: String) {
         lines.withLockedValue { $0.append(line) }
-        if echoes, Self.echo { print("[log] \(line)") }
+        // A 500's cause is printed always: a test that meets one by surprise (a machine stall in
+        // CI) is read from the run's output, which is all that is kept of it.
+        if echoes, Self.echo || line.hasPrefix("error unhandled error") { print("[log] \(line)") }
     }
 
     /// `INTERIOR_TEST_LOGS=1` prints every captured line (debugging a failing test).
