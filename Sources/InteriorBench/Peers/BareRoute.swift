@@ -150,10 +150,11 @@ final class BareRoute: Sendable {
     }
 
     struct Generation: Content {
-        let id: UUID
+        /// Lower-case, as the API's contract writes ids (`UUID` encodes upper-case).
+        let id: String
         let status, mode: String
         let prompt, predictionId: String?
-        let renderId: UUID?
+        let renderId: String?
         let settings: Settings
         let createdAt: Date
         let completedAt: Date?
@@ -161,12 +162,12 @@ final class BareRoute: Sendable {
         let variants: [Variant]?
 
         init(_ row: Row, variants: [Variant]) {
-            id = row.id
+            id = row.id.uuidString.lowercased()
             status = row.status
             mode = row.mode
             prompt = row.prompt
             predictionId = row.predictionId
-            renderId = row.renderId
+            renderId = row.renderId?.uuidString.lowercased()
             settings = Settings(roomType: row.roomType, style: row.style, aspectRatio: row.aspectRatio,
                                 quality: row.quality, variants: row.variants)
             createdAt = row.createdAt
