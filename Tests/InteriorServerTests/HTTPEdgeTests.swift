@@ -12,16 +12,19 @@ struct HTTPEdgeTests {
     /// Small limits so the cases are quick: 1 MiB uploads (a submit body of 2 MiB + 64 KiB), a
     /// budget of one whole body per user and 1.4 in all, and a 1 s body stall limit.
     static let maxSubmit = 2 * 1_048_576 + 65_536
-    static let runtimeConfig = """
+    static func runtimeConfig(bodyIdle: Int) -> String {
+        """
         {"limits": {"maxUploadBytes": 1048576, "maxBodyBytesInFlightPerUser": \(maxSubmit),
                     "maxBodyBytesInFlight": \(maxSubmit * 7 / 5)},
-         "timeouts": {"requestBodyIdle": 1, "replicateRequest": 0.3}}
+         "timeouts": {"requestBodyIdle": \(bodyIdle), "replicateRequest": 0.3}}
         """
+    }
 
-    static func withEdgeApp(_ body: (TestContext) async throws -> Void) async throws {
+    /// `bodyIdle`: seconds a request body may stall (`timeouts.requestBodyIdle`).
+    static func withEdgeApp(bodyIdle: Int = 1, _ body: (TestContext) async throws -> Void) async throws {
         try await withTemporaryDirectory { directory in
             let config = directory.appendingPathComponent("runtime.json")
-            try Data(runtimeConfig.utf8).write(to: config)
+            try Data(runtimeConfig(bodyIdle: bodyIdle).utf8).write(to: config)
             try await withTestApp(environment: ["INTERIOR_CONFIG": config.path], backgroundWork: false, body)
         }
     }
@@ -163,7 +166,10 @@ struct HTTPEdgeTests {
 
     @Test("uploads past the body budget are refused at once with Retry-After: 429 for the same user, 503 for everyone")
     func bodyBudget() async throws {
-        try await Self.withEdgeApp { t in
+        // The slow upload must outlive the requests refused beside it. Trickling keeps it alive,
+        // but a loaded machine can leave the trickle unscheduled for over a second (a CI run's
+        // PostgreSQL pass, every test creating its database at once): 5 s of idle allowed.
+        try await Self.withEdgeApp(bodyIdle: 5) { t in
             let budget = t.app.interior.bodyBudget
             let other = try await Self.token(t, user: UUID())
             // User A holds a whole submit's worth: an upload that arrives slowly.
@@ -197,7 +203,7 @@ struct HTTPEdgeTests {
             // The slow upload stalls out (408); its bytes are given back, and the large one fits.
             trickle.cancel()
             _ = await trickle.value
-            _ = await slow.response(timeout: .seconds(5))
+            _ = await slow.response(timeout: .seconds(15))
             await slow.close()
             try await Self.waitFor("the budget to empty") { budget.held == 0 }
             let fits = try await t.client.send(.POST, "/api/v1/generations", token: other, body: large.finished(), contentType: large.contentType)

@@ -115,6 +115,8 @@ enum TestDatabase {
             return result
         } catch {
             try? await execute("DROP DATABASE IF EXISTS \(name) WITH (FORCE)", adminURL: admin)
+            // A query of the test's own that failed: its generic line would say nothing.
+            if error is PSQLError { throw RevealedError(detail: String(reflecting: error)) }
             throw error
         }
     }
