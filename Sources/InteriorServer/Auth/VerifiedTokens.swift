@@ -39,12 +39,14 @@ final class VerifiedTokens: Sendable {
     }
 
     /// Remembers a token whose signature was just checked. At capacity, entries past their
-    /// lifetime go first, then all of them: the bound matters more than the hit rate.
+    /// lifetime go first; if that frees less than half, all of them go, so the pass over the
+    /// entries comes at most once per `capacity / 2` inserts: the bound matters more than the
+    /// hit rate.
     func insert(_ token: String, claims: AccessTokenClaims, now: Date) {
         entries.withLockedValue { entries in
             if entries.count >= capacity {
                 entries = entries.filter { now.timeIntervalSince($0.value.verifiedAt) < Self.lifetime }
-                if entries.count >= capacity { entries.removeAll(keepingCapacity: true) }
+                if entries.count >= capacity / 2 { entries.removeAll(keepingCapacity: true) }
             }
             entries[token] = Entry(claims: claims, verifiedAt: now)
         }
