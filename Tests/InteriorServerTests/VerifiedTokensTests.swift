@@ -1,5 +1,7 @@
 import Foundation
 @testable import InteriorServer
+import Logging
+import NIOConcurrencyHelpers
 import Testing
 
 /// The verifier remembers tokens whose signature it checked (`VerifiedTokens`); the claims are
@@ -42,6 +44,31 @@ struct VerifiedTokensTests {
             _ = try await verifier.verify(fixtures.tokens["hs256_wrong_secret"]!)
         }
         #expect(verifier.rememberedTokens == 1, "refused tokens are not remembered")
+    }
+
+    @Test("a remembered token skips the signature check, so a withdrawn key lets it pass for one lifetime at most")
+    func hitsSkipTheSignature() async throws {
+        let clock = TestClock()
+        // Keys are looked up (and, being always stale, fetched) by every signature check.
+        let served = NIOLockedValueBox(fixtures.jwks)
+        let fetches = NIOLockedValueBox(0)
+        let cache = JWKSCache(url: URL(string: "https://auth.example.com/jwks")!,
+                              fetch: { _ in fetches.withLockedValue { $0 += 1 }; return served.withLockedValue { $0 } },
+                              now: { clock.now }, logger: Logger(label: "test"), minimumRefreshInterval: 0, maximumAge: 0)
+        let verifier = await AccessTokenVerifier(hs256Secret: nil, jwks: cache, now: { clock.now })
+        let token = fixtures.tokens["rs256_valid"]!
+        #expect(try await verifier.verify(token).id == fixtures.subject)
+        #expect(fetches.withLockedValue { $0 } == 1)
+
+        // The provider withdraws every key: the remembered token is not checked again...
+        served.withLockedValue { $0 = Data(#"{"keys":[]}"#.utf8) }
+        clock.advance(by: VerifiedTokens.lifetime - 1)
+        #expect(try await verifier.verify(token).id == fixtures.subject)
+        #expect(fetches.withLockedValue { $0 } == 1, "a hit looks up no key")
+        // ...until its lifetime is over.
+        clock.advance(by: 1)
+        await #expect(throws: AuthFailure.unknownKey) { _ = try await verifier.verify(token) }
+        #expect(fetches.withLockedValue { $0 } == 2)
     }
 
     @Test("a token is remembered for its lifetime, not longer, and not across a clock set back")

@@ -59,6 +59,8 @@ final class InteriorContext: Sendable {
     let verifier: AccessTokenVerifier
     let knownProfiles = KnownProfiles()
     let requestLimiter: RateLimiter<UUID>
+    /// The status read's memory of ended jobs (`SettledJobs`).
+    let settledJobs = SettledJobs()
     let bodyBudget: BodyBudget
     let metrics: InteriorMetrics
     let store: any BlobStore

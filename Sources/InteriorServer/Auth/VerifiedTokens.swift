@@ -1,5 +1,4 @@
 import Foundation
-import NIOConcurrencyHelpers
 
 /// Tokens whose signature this process checked lately, with their claims, so that a page
 /// polling with one token pays the header parse, the JSON decodes and the signature check
@@ -16,41 +15,29 @@ final class VerifiedTokens: Sendable {
     private struct Entry {
         let claims: AccessTokenClaims
         let verifiedAt: Date
+
+        func isFresh(at now: Date) -> Bool {
+            let age = now.timeIntervalSince(verifiedAt)
+            return age >= 0 && age < VerifiedTokens.lifetime
+        }
     }
 
-    private let entries = NIOLockedValueBox<[String: Entry]>([:])
-    private let capacity: Int
+    private let entries: BoundedMemory<String, Entry>
 
     init(capacity: Int = 10_000) {
-        self.capacity = capacity
+        entries = BoundedMemory(capacity: capacity)
     }
 
     /// The claims of `token` if its signature was checked within `lifetime` before `now`.
     func claims(of token: String, now: Date) -> AccessTokenClaims? {
-        entries.withLockedValue { entries in
-            guard let entry = entries[token] else { return nil }
-            let age = now.timeIntervalSince(entry.verifiedAt)
-            guard age >= 0, age < Self.lifetime else {
-                entries[token] = nil
-                return nil
-            }
-            return entry.claims
-        }
+        entries.value(for: token) { $0.isFresh(at: now) }?.claims
     }
 
     /// Remembers a token whose signature was just checked. At capacity, entries past their
-    /// lifetime go first; if that frees less than half, all of them go, so the pass over the
-    /// entries comes at most once per `capacity / 2` inserts: the bound matters more than the
-    /// hit rate.
+    /// lifetime go first (`BoundedMemory`).
     func insert(_ token: String, claims: AccessTokenClaims, now: Date) {
-        entries.withLockedValue { entries in
-            if entries.count >= capacity {
-                entries = entries.filter { now.timeIntervalSince($0.value.verifiedAt) < Self.lifetime }
-                if entries.count >= capacity / 2 { entries.removeAll(keepingCapacity: true) }
-            }
-            entries[token] = Entry(claims: claims, verifiedAt: now)
-        }
+        entries.insert(Entry(claims: claims, verifiedAt: now), for: token) { $0.isFresh(at: now) }
     }
 
-    var count: Int { entries.withLockedValue { $0.count } }
+    var count: Int { entries.count }
 }

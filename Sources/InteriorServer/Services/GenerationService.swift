@@ -221,8 +221,15 @@ struct GenerationService: Sendable {
     /// The owner's job, after polling Replicate for its running predictions when the job looks
     /// stale. Failures of the poll are logged, not returned: the job as stored is still the truth.
     func status(user: AuthenticatedUser, jobId: UUID) async throws -> (JobRow, RenderWithVariants?) {
+        // An ended job read before is answered from memory once one row says it still stands.
+        let settled = context.settledJobs
+        if let entry = settled.entry(job: jobId, owner: user.id) {
+            if try await jobs.settledVersion(id: jobId, owner: user.id) == entry.version { return (entry.job, entry.render) }
+            settled.forget(job: jobId)
+        }
         // One query answers a job that is not in flight (the hot path: a page polls it).
         guard let (job, render) = try await jobs.findWithRender(id: jobId, owner: user.id) else { throw APIError.notFound }
+        settled.remember(job, render: render)
         // The row just read says whether a poll is due, so most reads of a job in flight (a page
         // polls every few seconds) write nothing; the conditional claim decides who polls.
         let staleAfter = settings.runtime.timeouts.stalePollThreshold

@@ -58,6 +58,9 @@ extension PipelineSuite {
                     #expect(response.errorCode == "NOT_FOUND")
                 }
                 #expect(try await p.client.get("/api/v1/renders/\(renderId)", token: p.token).status == .notFound)
+                let after = try await p.status(id).data
+                #expect(after["status"] as? String == "succeeded")
+                #expect(after["renderId"] == nil && after["variants"] == nil, "the status read no longer lists it")
                 #expect(try await p.client.send(.DELETE, "/api/v1/renders/\(renderId)", token: p.token).status == .notFound)
                 let list = try await p.client.get("/api/v1/renders", token: p.token).data
                 #expect((list["items"] as? [Any])?.isEmpty == true)

@@ -1,0 +1,94 @@
+import Foundation
+@testable import InteriorServer
+import ReplicateEmulator
+import SQLKit
+import Testing
+
+extension PipelineSuite {
+    /// The status read answers an ended job from memory once the database says it still stands
+    /// (`SettledJobs`); a change to the job or its render shows on the next read.
+    @Suite("Pipeline: the status read's memory of ended jobs")
+    struct SettledJobsTests {
+        private static func sql(_ p: Pipeline) -> any SQLDatabase { p.t.app.db as! any SQLDatabase }
+
+        @Test("an ended job is answered from memory until its status, updated_at or live render changes")
+        func answeredWhileItStands() async throws {
+            try await withPipeline { p in
+                let settled = p.t.app.interior.settledJobs
+                let id = try await RendersTests.generate(p, prompt: "Remembered lounge", variants: 2)
+                let jobId = try #require(UUID(uuidString: id))
+                let first = try await p.status(id).data
+                #expect(settled.entry(job: jobId, owner: p.owner) != nil)
+
+                // A column the check does not read, changed behind the server's back: the answer
+                // comes from memory, so it still has the old prompt.
+                try await Self.sql(p).raw("UPDATE generation_jobs SET prompt = 'Changed' WHERE id = \(bind: jobId)").run()
+                let remembered = try await p.status(id).data
+                #expect(remembered["prompt"] as? String == "Remembered lounge")
+                #expect((remembered["variants"] as? [[String: Any]])?.count == 2)
+                #expect(remembered["renderId"] as? String == first["renderId"] as? String)
+
+                // The same change with a new updated_at, as every write of a job makes: read afresh.
+                let later = p.t.clock.now.addingTimeInterval(5)
+                try await Self.sql(p).raw("UPDATE generation_jobs SET updated_at = \(bind: later) WHERE id = \(bind: jobId)").run()
+                #expect(try await p.status(id).data["prompt"] as? String == "Changed")
+
+                // The render deleted in the database, as another instance would: gone at once.
+                let renderText = try #require(first["renderId"] as? String)
+                let renderId = try #require(UUID(uuidString: renderText))
+                try await Self.sql(p).raw("UPDATE renders SET deleted_at = \(bind: later) WHERE id = \(bind: renderId)").run()
+                let deleted = try await p.status(id).data
+                #expect(deleted["status"] as? String == "succeeded")
+                #expect(deleted["renderId"] == nil)
+                #expect(deleted["variants"] == nil)
+                #expect(settled.entry(job: jobId, owner: p.owner)?.render == nil, "the answer without a render is remembered")
+            }
+        }
+
+        @Test("another owner's read of a remembered job is 404 and leaves the owner's entry")
+        func otherOwner() async throws {
+            try await withPipeline { p in
+                let settled = p.t.app.interior.settledJobs
+                let id = try await RendersTests.generate(p, prompt: "Private kitchen")
+                _ = try await p.status(id)
+                let other = try await DevTokens.supabaseToken(user: UUID())
+                let response = try await p.client.get("/api/v1/generations/\(id)", token: other)
+                #expect(response.status == .notFound)
+                #expect(response.errorCode == "NOT_FOUND")
+                let jobId = try #require(UUID(uuidString: id))
+                #expect(settled.entry(job: jobId, owner: p.owner) != nil)
+            }
+        }
+
+        @Test("a job in flight is not remembered; a timed-out one that succeeds late shows its images")
+        func inFlightAndLateSuccess() async throws {
+            try await withPipeline { p in
+                let settled = p.t.app.interior.settledJobs
+                await p.emulator.enqueueFault(FaultPlan(cancel: .init(status: 503, times: 10), processingDelay: 3))
+                let submitted = try await p.submit(["mode": "imagine", "prompt": "A slow verandah", "variants": "1"])
+                let id = try #require(submitted.data["id"] as? String)
+                let jobId = try #require(UUID(uuidString: id))
+                let predictionId = try #require(submitted.data["predictionId"] as? String)
+                _ = try await p.status(id)
+                #expect(settled.entry(job: jobId, owner: p.owner) == nil, "in flight")
+
+                try await p.eventually("the model has its inputs") {
+                    (try await p.prediction(predictionId)["logs"] as? String)?.contains("Generating") == true
+                }
+                p.t.clock.advance(by: 11 * 60)
+                #expect(try await p.sweep().timedOut == 1)
+                #expect(try await p.status(id).data["status"] as? String == "failed")
+                #expect(settled.entry(job: jobId, owner: p.owner)?.job.status == .failed)
+
+                await p.emulator.waitForWebhooks(predictionID: predictionId)
+                try await p.eventually("the late success is stored") {
+                    try await JobRepository(db: p.t.app.db).find(id: jobId)?.status == .succeeded
+                }
+                let done = try await p.status(id).data
+                #expect(done["status"] as? String == "succeeded")
+                #expect(done["error"] == nil)
+                #expect((done["variants"] as? [[String: Any]])?.count == 1)
+            }
+        }
+    }
+}
