@@ -39,7 +39,8 @@ extension APIHandler {
             request.logger.error("deleting render objects failed", metadata: ["renderId": "\(id.apiString)", "error": "\(error)"])
             throw APIError.internalError
         }
-        guard try await renders.softDelete(id: id, owner: request.user.id, now: request.interior.dependencies.now()) else {
+        guard try await JobRepository(db: request.db).deleteRender(id: id, owner: request.user.id,
+                                                                   now: request.interior.dependencies.now()) else {
             throw APIError.notFound
         }
         return .ok(.init(body: .json(.init(success: Self.succeeded, data: .init(id: id.apiString, deleted: true)))))

@@ -32,16 +32,13 @@ extension JobRepository {
     }
 
     /// What `SettledJobs` checks a remembered answer against: the owner's job's status and
-    /// `updated_at`, and its live render's id. One row, three columns.
+    /// `updated_at`. One row of one table, by its key.
     func settledVersion(id: UUID, owner: UUID) async throws -> SettledJobs.Version? {
-        guard let row = try await sql.raw("""
-            SELECT j.status, j.updated_at, r.id AS r_id
-            FROM generation_jobs j
-            LEFT JOIN renders r ON r.job_id = j.id AND r.deleted_at IS NULL AND j.status = \(bind: JobStatus.succeeded.rawValue)
-            WHERE j.id = \(bind: id) AND j.owner_id = \(bind: owner)
-            """).first() else { return nil }
+        guard let row = try await sql.select().column("status").column("updated_at").from("generation_jobs")
+            .where("id", .equal, SQLBind(id))
+            .where("owner_id", .equal, SQLBind(owner))
+            .first() else { return nil }
         let columns = RowColumns(row)
-        return SettledJobs.Version(status: try columns.raw("status"), updatedAt: try columns("updated_at"),
-                                   liveRenderId: try columns.optional("r_id"))
+        return SettledJobs.Version(status: try columns.raw("status"), updatedAt: try columns("updated_at"))
     }
 }

@@ -108,16 +108,17 @@ struct RenderRepository {
         return Page(rows: page.rows.map { RenderWithVariants(render: $0, variants: variants[$0.id] ?? []) }, next: page.next)
     }
 
-    /// Marks the owner's render deleted; false if there is no such live render.
-    func softDelete(id: UUID, owner: UUID, now: Date) async throws -> Bool {
-        let rows = try await sql.update("renders")
+    /// Marks the owner's render deleted; its job's id, or nil if there is no such live render.
+    /// Only `JobRepository.deleteRender` calls this: the job changes with it.
+    func softDelete(id: UUID, owner: UUID, now: Date) async throws -> UUID? {
+        struct Job: Decodable { let jobId: UUID }
+        return try await sql.update("renders")
             .set("deleted_at", to: SQLBind(now))
             .where("id", .equal, SQLBind(id))
             .where("owner_id", .equal, SQLBind(owner))
             .where("deleted_at", .is, SQLLiteral.null)
-            .returning("id")
-            .all()
-        return !rows.isEmpty
+            .returning("job_id")
+            .first(decoding: Job.self, keyDecodingStrategy: SnakeCaseColumns.strategy)?.jobId
     }
 
     private func variants(of renders: [UUID]) async throws -> [UUID: [VariantRow]] {

@@ -7,22 +7,22 @@ import InteriorCore
 /// 110 µs of CPU).
 ///
 /// A remembered answer is used only when the database says it still stands, on every request:
-/// the check reads the job's status and `updated_at` and the id of its live render, so a late
-/// success of a timed-out job, or its render deleted on any instance, shows at once. A job in
-/// flight is never remembered: the page polling it must see each change.
+/// the check reads the job's status and `updated_at`, which every change of the job moves on,
+/// its render's deletion included (`JobRepository.deleteRender`), so a late success of a
+/// timed-out job, or its render deleted on any instance, shows at once. A job in flight is
+/// never remembered: the page polling it must see each change.
 final class SettledJobs: Sendable {
     /// What the check reads: a job whose version is unchanged has the rows remembered with it.
     struct Version: Equatable, Sendable {
         let status: JobStatus
         let updatedAt: Date
-        let liveRenderId: UUID?
     }
 
     struct Entry: Sendable {
         let job: JobRow
         let render: RenderWithVariants?
 
-        var version: Version { Version(status: job.status, updatedAt: job.updatedAt, liveRenderId: render?.render.id) }
+        var version: Version { Version(status: job.status, updatedAt: job.updatedAt) }
     }
 
     private let entries: BoundedMemory<UUID, Entry>

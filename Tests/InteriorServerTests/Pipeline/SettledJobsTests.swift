@@ -11,7 +11,7 @@ extension PipelineSuite {
     struct SettledJobsTests {
         private static func sql(_ p: Pipeline) -> any SQLDatabase { p.t.app.db as! any SQLDatabase }
 
-        @Test("an ended job is answered from memory until its status, updated_at or live render changes")
+        @Test("an ended job is answered from memory until its status or updated_at changes, as its render's deletion makes it")
         func answeredWhileItStands() async throws {
             try await withPipeline { p in
                 let settled = p.t.app.interior.settledJobs
@@ -33,10 +33,15 @@ extension PipelineSuite {
                 try await Self.sql(p).raw("UPDATE generation_jobs SET updated_at = \(bind: later) WHERE id = \(bind: jobId)").run()
                 #expect(try await p.status(id).data["prompt"] as? String == "Changed")
 
-                // The render deleted in the database, as another instance would: gone at once.
+                // The render deleted as another instance would (through the database, not this
+                // server), at the very time the job was last written: gone at once all the same.
                 let renderText = try #require(first["renderId"] as? String)
                 let renderId = try #require(UUID(uuidString: renderText))
-                try await Self.sql(p).raw("UPDATE renders SET deleted_at = \(bind: later) WHERE id = \(bind: renderId)").run()
+                let jobs = JobRepository(db: p.t.app.db)
+                let row = try #require(try await jobs.find(id: jobId))
+                #expect(try await jobs.deleteRender(id: renderId, owner: p.owner, now: row.updatedAt))
+                #expect(try await jobs.find(id: jobId)?.updatedAt != row.updatedAt, "the deletion moved updated_at on")
+                #expect(try await jobs.deleteRender(id: renderId, owner: p.owner, now: later) == false, "once")
                 let deleted = try await p.status(id).data
                 #expect(deleted["status"] as? String == "succeeded")
                 #expect(deleted["renderId"] == nil)
