@@ -4,6 +4,7 @@ import AsyncHTTPClient
 import Fluent
 import Foundation
 import JWTKit
+import NIOConcurrencyHelpers
 import SQLKit
 import Vapor
 
@@ -16,10 +17,33 @@ import Vapor
 final class BareRoute: Sendable {
     let app: Application
     let baseURL: URL
+    /// Requests whose handler is running. wrk closes its connections with requests outstanding,
+    /// and their handlers go on; the databases may shut down only after the last one returns
+    /// (Fluent's `request.db` traps once they are gone).
+    private let running: Running
 
-    private init(app: Application, baseURL: URL) {
+    final class Running: Sendable {
+        private let count = NIOLockedValueBox(0)
+
+        func around<T: Sendable>(_ body: () async throws -> T) async rethrows -> T {
+            count.withLockedValue { $0 += 1 }
+            defer { count.withLockedValue { $0 -= 1 } }
+            return try await body()
+        }
+
+        /// Waits up to `limit` for the handlers still running to return.
+        func drain(limit: Duration = .seconds(10)) async {
+            let deadline = ContinuousClock.now + limit
+            while count.withLockedValue({ $0 }) > 0, ContinuousClock.now < deadline {
+                try? await Task.sleep(for: .milliseconds(10))
+            }
+        }
+    }
+
+    private init(app: Application, baseURL: URL, running: Running) {
         self.app = app
         self.baseURL = baseURL
+        self.running = running
     }
 
     static func start(database: EndToEnd.DatabaseKind, databaseURL: String, devSecret: String,
@@ -34,12 +58,18 @@ final class BareRoute: Sendable {
         }
         let keys = await JWTKeyCollection().add(hmac: HMACKey(from: devSecret), digestAlgorithm: .sha256)
         let objects = publicBaseURL.absoluteString + "/storage/v1/object/public/public/"
+        let running = Running()
 
         app.get("health") { request async throws -> Envelope<Health> in
-            _ = try await (request.db as! any SQLDatabase).raw("SELECT 1 AS one").first()
-            return Envelope(data: Health(status: "ok", db: "ok"))
+            try await running.around {
+                _ = try await (request.db as! any SQLDatabase).raw("SELECT 1 AS one").first()
+                return Envelope(data: Health(status: "ok", db: "ok"))
+            }
         }
         app.get("generations", ":id") { request async throws -> Envelope<Generation> in
+            try await running.around { try await status(request) }
+        }
+        @Sendable func status(_ request: Request) async throws -> Envelope<Generation> {
             guard let token = request.headers.bearerAuthorization?.token else { throw Abort(.unauthorized) }
             let claims = try await keys.verify(token, as: Claims.self)
             guard let owner = UUID(uuidString: claims.sub.value), let id = request.parameters.get("id", as: UUID.self) else {
@@ -66,7 +96,7 @@ final class BareRoute: Sendable {
         try await app.asyncBoot()
         let port = try FreePort.pick()
         try await app.server.start(address: .hostname("127.0.0.1", port: port))
-        return BareRoute(app: app, baseURL: URL(string: "http://127.0.0.1:\(port)")!)
+        return BareRoute(app: app, baseURL: URL(string: "http://127.0.0.1:\(port)")!, running: running)
     }
 
     /// A bench run fails on wrong answers: the bare route must tell what ours tells.
@@ -91,6 +121,7 @@ final class BareRoute: Sendable {
 
     func shutdown() async {
         await app.server.shutdown()
+        await running.drain()
         try? await app.asyncShutdown()
     }
 
