@@ -29,7 +29,8 @@ extension PipelineSuite {
                 #expect(remembered["renderId"] as? String == first["renderId"] as? String)
 
                 // The same change with a new updated_at, as every write of a job makes: read afresh.
-                let later = p.t.clock.now.addingTimeInterval(5)
+                // Rounded to the microsecond, as every date the server writes is.
+                let later = Dependencies.storable(p.t.clock.now.addingTimeInterval(5))
                 try await Self.sql(p).raw("UPDATE generation_jobs SET updated_at = \(bind: later) WHERE id = \(bind: jobId)").run()
                 #expect(try await p.status(id).data["prompt"] as? String == "Changed")
 
