@@ -29,8 +29,9 @@ extension PipelineSuite {
                 #expect(remembered["renderId"] as? String == first["renderId"] as? String)
 
                 // The same change with a new updated_at, as every write of a job makes: read afresh.
-                // Rounded to the microsecond, as every date the server writes is.
-                let later = Dependencies.storable(p.t.clock.now.addingTimeInterval(5))
+                // Not rounded to the microsecond, as a writer other than this server may leave it
+                // (SQLite keeps the double; SQLiteNIO rounds it on the way out).
+                let later = p.t.clock.now.addingTimeInterval(5.000_000_3)
                 try await Self.sql(p).raw("UPDATE generation_jobs SET updated_at = \(bind: later) WHERE id = \(bind: jobId)").run()
                 #expect(try await p.status(id).data["prompt"] as? String == "Changed")
 
