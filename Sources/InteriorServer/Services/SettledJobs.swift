@@ -47,6 +47,4 @@ final class SettledJobs: Sendable {
     func forget(job: UUID) {
         entries.remove(job)
     }
-
-    var count: Int { entries.count }
 }
