@@ -184,22 +184,23 @@ struct JobRepository {
     /// Marks the owner's render deleted and moves its job's `updated_at` on, in one transaction:
     /// the job's answer no longer lists the render, and `updated_at` is what a remembered answer
     /// is checked against (`SettledJobs`). The new value reads back differently from the old
-    /// even when the clock has not moved: dates read back rounded to the microsecond (SQLite
-    /// keeps whatever double was written), so an old value within half a microsecond of `now`
-    /// is compared as a range, not for equality, and then moved one microsecond on.
+    /// even when the clock has not moved. Dates read back rounded to the microsecond, SQLite keeps
+    /// whatever double was written, and a date as seconds since 1970 carries about a quarter of a
+    /// microsecond of float error, so the old value is compared with a margin far above both: one
+    /// within 10 µs of `now` becomes `now` + 20 µs, any other becomes `now`.
     /// - Returns: false if there is no such live render.
     func deleteRender(id: UUID, owner: UUID, now: Date) async throws -> Bool {
         let now = Dependencies.storable(now)
-        let halfMicrosecond = 0.000_000_5
+        let margin = 0.000_010
         return try await db.transaction { transaction in
             let sql = transaction as! any SQLDatabase
             guard let job = try await RenderRepository(sql: sql).softDelete(id: id, owner: owner, now: now) else { return false }
-            let next = Dependencies.storable(now.addingTimeInterval(0.000_001))
+            let next = Dependencies.storable(now.addingTimeInterval(2 * margin))
             try await sql.raw("""
                 UPDATE generation_jobs
                 SET updated_at = CASE
-                    WHEN updated_at >= \(bind: now.addingTimeInterval(-halfMicrosecond))
-                     AND updated_at <= \(bind: now.addingTimeInterval(halfMicrosecond)) THEN \(bind: next)
+                    WHEN updated_at >= \(bind: now.addingTimeInterval(-margin))
+                     AND updated_at <= \(bind: now.addingTimeInterval(margin)) THEN \(bind: next)
                     ELSE \(bind: now) END
                 WHERE id = \(bind: job)
                 """).run()

@@ -42,13 +42,39 @@ extension PipelineSuite {
                 let jobs = JobRepository(db: p.t.app.db)
                 let row = try #require(try await jobs.find(id: jobId))
                 #expect(try await jobs.deleteRender(id: renderId, owner: p.owner, now: row.updatedAt))
-                #expect(try await jobs.find(id: jobId)?.updatedAt != row.updatedAt, "the deletion moved updated_at on")
+                let moved = try #require(try await jobs.find(id: jobId)).updatedAt
+                #expect(moved != row.updatedAt,
+                        "the deletion moved updated_at on (\(row.updatedAt.timeIntervalSince1970) → \(moved.timeIntervalSince1970))")
                 #expect(try await jobs.deleteRender(id: renderId, owner: p.owner, now: later) == false, "once")
                 let deleted = try await p.status(id).data
                 #expect(deleted["status"] as? String == "succeeded")
                 #expect(deleted["renderId"] == nil)
                 #expect(deleted["variants"] == nil)
                 #expect(settled.entry(job: jobId, owner: p.owner)?.render == nil, "the answer without a render is remembered")
+            }
+        }
+
+        @Test("a render's deletion moves its job's updated_at on wherever the stored date sits within its microsecond")
+        func deletionMovesUpdatedAt() async throws {
+            try await withPipeline { p in
+                let id = try await RendersTests.generate(p, prompt: "Swept study")
+                let jobId = try #require(UUID(uuidString: id))
+                let renderText = try #require(try await p.status(id).data["renderId"] as? String)
+                let renderId = try #require(UUID(uuidString: renderText))
+                let jobs = JobRepository(db: p.t.app.db)
+                let base = Dependencies.storable(p.t.clock.now).addingTimeInterval(7)
+                // Forty stored dates 25 ns apart, across one microsecond, as a writer that does not
+                // round may leave them; each deletion runs at the date read back (rounded) and
+                // must leave a date that reads back different.
+                for step in 0..<40 {
+                    let stored = base.addingTimeInterval(Double(step) * 0.000_000_025)
+                    try await Self.sql(p).raw("UPDATE generation_jobs SET updated_at = \(bind: stored) WHERE id = \(bind: jobId)").run()
+                    try await Self.sql(p).raw("UPDATE renders SET deleted_at = NULL WHERE id = \(bind: renderId)").run()
+                    let before = try #require(try await jobs.find(id: jobId)).updatedAt
+                    #expect(try await jobs.deleteRender(id: renderId, owner: p.owner, now: before))
+                    let after = try #require(try await jobs.find(id: jobId)).updatedAt
+                    #expect(after != before, "stored \(step * 25) ns past the microsecond: \(stored.timeIntervalSince1970), read \(before.timeIntervalSince1970), then \(after.timeIntervalSince1970)")
+                }
             }
         }
 
