@@ -54,7 +54,7 @@ extension PipelineSuite {
             }
         }
 
-        @Test("a render's deletion moves its job's updated_at on wherever the stored date sits within its microsecond")
+        @Test("a render's deletion moves its job's updated_at on even when the stored date reads back rounded away from it")
         func deletionMovesUpdatedAt() async throws {
             try await withPipeline { p in
                 let id = try await RendersTests.generate(p, prompt: "Swept study")
@@ -62,18 +62,20 @@ extension PipelineSuite {
                 let renderText = try #require(try await p.status(id).data["renderId"] as? String)
                 let renderId = try #require(UUID(uuidString: renderText))
                 let jobs = JobRepository(db: p.t.app.db)
-                let base = Dependencies.storable(p.t.clock.now).addingTimeInterval(7)
-                // Forty stored dates 25 ns apart, across one microsecond, as a writer that does not
-                // round may leave them; each deletion runs at the date read back (rounded) and
-                // must leave a date that reads back different.
-                for step in 0..<40 {
-                    let stored = base.addingTimeInterval(Double(step) * 0.000_000_025)
+                // Sixty-four stored dates 0.49 µs past a microsecond, as a writer that does not round
+                // may leave them: each reads back rounded, sometimes up, and a date as seconds since
+                // 1970 carries about 0.24 µs of float error, so a few of them (the 14th, 47th and 57th
+                // here) sit further than half a microsecond from the date read back. Each deletion
+                // runs at the date read back and must leave a date that reads back different.
+                let base = Date(timeIntervalSinceReferenceDate: 818_500_000)
+                for step in 0..<64 {
+                    let stored = base.addingTimeInterval(Double(step) * 0.000_001 + 0.000_000_49)
                     try await Self.sql(p).raw("UPDATE generation_jobs SET updated_at = \(bind: stored) WHERE id = \(bind: jobId)").run()
                     try await Self.sql(p).raw("UPDATE renders SET deleted_at = NULL WHERE id = \(bind: renderId)").run()
                     let before = try #require(try await jobs.find(id: jobId)).updatedAt
                     #expect(try await jobs.deleteRender(id: renderId, owner: p.owner, now: before))
                     let after = try #require(try await jobs.find(id: jobId)).updatedAt
-                    #expect(after != before, "stored \(step * 25) ns past the microsecond: \(stored.timeIntervalSince1970), read \(before.timeIntervalSince1970), then \(after.timeIntervalSince1970)")
+                    #expect(after != before, "stored \(step) µs and 0.49 past the base: \(stored.timeIntervalSince1970), read \(before.timeIntervalSince1970), then \(after.timeIntervalSince1970)")
                 }
             }
         }
