@@ -64,7 +64,7 @@ extension PipelineSuite {
                 let jobs = JobRepository(db: p.t.app.db)
                 // Sixty-four stored dates 0.49 µs past a microsecond, as a writer that does not round
                 // may leave them: each reads back rounded, sometimes up, and a date as seconds since
-                // 1970 carries about 0.24 µs of float error, so a few of them (the 14th, 47th and 57th
+                // 1970 carries about 0.24 µs of float error, so a few of them (steps 16, 47 and 57
                 // here) sit further than half a microsecond from the date read back. Each deletion
                 // runs at the date read back and must leave a date that reads back different.
                 let base = Date(timeIntervalSinceReferenceDate: 818_500_000)
