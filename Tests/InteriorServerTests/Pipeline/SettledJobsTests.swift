@@ -65,17 +65,20 @@ extension PipelineSuite {
                 // Sixty-four stored dates 0.49 µs past a microsecond, as a writer that does not round
                 // may leave them: each reads back rounded, sometimes up, and a date as seconds since
                 // 1970 carries about 0.24 µs of float error, so a few of them (steps 16, 47 and 57
-                // here) sit further than half a microsecond from the date read back. Each deletion
-                // runs at the date read back and must leave a date that reads back different.
+                // here) sit further than half a microsecond from the date read back. Each is deleted
+                // at the date read back, and at the edges of the 10 µs margin on either side, and
+                // must leave a date that reads back different.
                 let base = Date(timeIntervalSinceReferenceDate: 818_500_000)
                 for step in 0..<64 {
                     let stored = base.addingTimeInterval(Double(step) * 0.000_001 + 0.000_000_49)
-                    try await Self.sql(p).raw("UPDATE generation_jobs SET updated_at = \(bind: stored) WHERE id = \(bind: jobId)").run()
-                    try await Self.sql(p).raw("UPDATE renders SET deleted_at = NULL WHERE id = \(bind: renderId)").run()
-                    let before = try #require(try await jobs.find(id: jobId)).updatedAt
-                    #expect(try await jobs.deleteRender(id: renderId, owner: p.owner, now: before))
-                    let after = try #require(try await jobs.find(id: jobId)).updatedAt
-                    #expect(after != before, "stored \(step) µs and 0.49 past the base: \(stored.timeIntervalSince1970), read \(before.timeIntervalSince1970), then \(after.timeIntervalSince1970)")
+                    for offset in [0, -0.000_010, 0.000_010, -0.000_011, 0.000_011] {
+                        try await Self.sql(p).raw("UPDATE generation_jobs SET updated_at = \(bind: stored) WHERE id = \(bind: jobId)").run()
+                        try await Self.sql(p).raw("UPDATE renders SET deleted_at = NULL WHERE id = \(bind: renderId)").run()
+                        let before = try #require(try await jobs.find(id: jobId)).updatedAt
+                        #expect(try await jobs.deleteRender(id: renderId, owner: p.owner, now: before.addingTimeInterval(offset)))
+                        let after = try #require(try await jobs.find(id: jobId)).updatedAt
+                        #expect(after != before, "stored \(step) µs and 0.49 past the base, deleted \(offset) s from it: \(stored.timeIntervalSince1970), read \(before.timeIntervalSince1970), then \(after.timeIntervalSince1970)")
+                    }
                 }
             }
         }
