@@ -1,4 +1,3 @@
-import AsyncKit
 import InteriorCore
 import InteriorAPI
 import OpenAPIRuntime
@@ -24,7 +23,8 @@ struct ErrorEnvelopeMiddleware: AsyncMiddleware {
             if apiError.code == .internalError {
                 request.logger.error("unhandled error", metadata: ["error": "\(String(reflecting: cause))"])
             } else if apiError.code.status.code >= 500 {
-                request.logger.warning("request failed", metadata: ["code": "\(apiError.code.rawValue)", "error": "\(cause)"])
+                let reason = DatabaseUnavailable.reason(cause) ?? "\(cause)"
+                request.logger.warning("request failed", metadata: ["code": "\(apiError.code.rawValue)", "error": "\(reason)"])
             }
             var headers = HTTPHeaders()
             for (name, value) in apiError.headers { headers.replaceOrAdd(name: name, value: value) }
@@ -51,9 +51,9 @@ struct ErrorEnvelopeMiddleware: AsyncMiddleware {
                             headers: ["Allow": allow])
         case let error as DecodingError:
             return DecodingFailure.apiError(for: error)
-        case is ConnectionPoolTimeoutError:
-            // Every database connection stayed busy for the pool's whole wait: an overload to
-            // wait out, not a fault. The work's own rules (one transaction per step) hold as ever.
+        case let error where DatabaseUnavailable.reason(error) != nil:
+            // Busy or unreachable, not a fault: the work's own rules (one transaction per step)
+            // hold as ever.
             return .databaseBusy
         case let error as any AbortError:
             return Self.map(abort: error)
