@@ -50,10 +50,8 @@ final class PeerContext: Sendable {
 
     func heading(_ title: String) -> String { "▸ " + title }
 
-    /// The pyvips time for one variant of the 1536² PNG (the ceiling's base): from the
-    /// pipeline suite when it ran in this run, else measured now.
+    /// The pyvips time for one variant of the 1536² PNG (the ceiling's base), measured now.
     func pyvipsVariantTime() async throws -> Duration {
-        if let figures = board.pipeline { return figures.pyvips.median }
         let data = try await fixtures.modelOutputPNG1536()
         let python = try python()
         let samples = try await Sampler(iterations: iterations)
