@@ -36,7 +36,7 @@ extension APIHandler {
         do {
             try await request.interior.assets.delete(variants: render.variants)
         } catch {
-            request.logger.error("deleting render objects failed", metadata: ["renderId": "\(id.apiString)", "error": "\(error)"])
+            request.logger.error("deleting render objects failed", metadata: ["renderId": "\(id.apiString)", "error": "\(LoggedError.text(error))"])
             throw APIError.internalError
         }
         guard try await JobRepository(db: request.db).deleteRender(id: id, owner: request.user.id,

@@ -167,7 +167,7 @@ final class InteriorContext: Sendable {
         self.applier = applier
         let cancelUnowned: @Sendable (String) async -> Void = { [client = replicate.client] id in
             do { _ = try await client.cancelPrediction(id: id) } catch {
-                logger.notice("cancel of a prediction no job owns failed", metadata: ["predictionId": "\(id)", "error": "\(error)"])
+                logger.notice("cancel of a prediction no job owns failed", metadata: ["predictionId": "\(id)", "error": "\(LoggedError.text(error))"])
             }
         }
         let inbox = InboxProcessor(database: database, applier: applier, cancelUnowned: cancelUnowned, metrics: metrics,

@@ -41,7 +41,7 @@ enum WebhookController {
             do {
                 try await context.inbox.recordWebhook(id: id, job: job, prediction: prediction, payload: body)
             } catch {
-                request.logger.error("could not record a webhook", metadata: ["error": "\(error)"])
+                request.logger.error("could not record a webhook", metadata: ["error": "\(LoggedError.text(error))"])
                 // A 5xx makes Replicate deliver it again.
                 throw APIError(.serviceUnavailable, "The webhook could not be recorded; deliver it again.")
             }

@@ -23,8 +23,7 @@ struct ErrorEnvelopeMiddleware: AsyncMiddleware {
             if apiError.code == .internalError {
                 request.logger.error("unhandled error", metadata: ["error": "\(String(reflecting: cause))"])
             } else if apiError.code.status.code >= 500 {
-                let reason = DatabaseUnavailable.reason(cause) ?? "\(cause)"
-                request.logger.warning("request failed", metadata: ["code": "\(apiError.code.rawValue)", "error": "\(reason)"])
+                request.logger.warning("request failed", metadata: ["code": "\(apiError.code.rawValue)", "error": "\(LoggedError.text(cause))"])
             }
             var headers = HTTPHeaders()
             for (name, value) in apiError.headers { headers.replaceOrAdd(name: name, value: value) }

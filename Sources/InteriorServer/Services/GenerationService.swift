@@ -113,7 +113,7 @@ struct GenerationService: Sendable {
                                                   expiresIn: runtime.config.timeouts.inputSignedURLTTL).absoluteString
             }
         } catch {
-            logger.error("storing the inputs failed", metadata: ["jobId": "\(job.id.apiString)", "error": "\(error)"])
+            logger.error("storing the inputs failed", metadata: ["jobId": "\(job.id.apiString)", "error": "\(LoggedError.text(error))"])
             let message = "We could not store your images. You have not been charged — please try again."
             try await failSubmit(job, code: "INTERNAL_ERROR", message: message)
             // No prediction will be created for its rows: they end with the job, not left `starting`.
@@ -257,7 +257,7 @@ struct GenerationService: Sendable {
             let prediction = try await context.replicate.pollClient.getPrediction(id: predictionId)
             try await context.inbox.report(prediction, row: row, job: job, source: .poll, downloadsInline: false)
         } catch {
-            logger.notice("status poll failed", metadata: ["jobId": "\(job.apiString)", "predictionId": "\(predictionId)", "error": "\(error)"])
+            logger.notice("status poll failed", metadata: ["jobId": "\(job.apiString)", "predictionId": "\(predictionId)", "error": "\(LoggedError.text(error))"])
             await context.inbox.pollFailed(error, row: row, job: job)
         }
     }
@@ -291,7 +291,7 @@ struct GenerationService: Sendable {
                             try await context.inbox.recordAndApply(prediction, job: job.id, source: .poll)
                         } catch {
                             logger.warning("cancel at Replicate failed", metadata: [
-                                "jobId": "\(job.id.apiString)", "predictionId": "\(predictionId)", "error": "\(error)",
+                                "jobId": "\(job.id.apiString)", "predictionId": "\(predictionId)", "error": "\(LoggedError.text(error))",
                             ])
                         }
                     }

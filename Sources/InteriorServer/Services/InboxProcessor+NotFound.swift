@@ -33,7 +33,7 @@ extension InboxProcessor {
         do {
             try await reportNotFound(row: row, job: job)
         } catch {
-            logger.warning("could not record a 404 from Replicate", metadata: ["jobId": "\(job.apiString)", "error": "\(error)"])
+            logger.warning("could not record a 404 from Replicate", metadata: ["jobId": "\(job.apiString)", "error": "\(LoggedError.text(error))"])
         }
     }
 }

@@ -168,7 +168,7 @@ final class InboxProcessor: Sendable {
         do {
             claimed = try await inbox.claim(now: now(), lease: lease, limit: limit)
         } catch {
-            if !Task.isCancelled { logger.warning("could not claim inbox events", metadata: ["error": "\(error)"]) }
+            if !Task.isCancelled { logger.warning("could not claim inbox events", metadata: ["error": "\(LoggedError.text(error))"]) }
             return 0
         }
         for event in claimed { await handle(event) }
@@ -209,7 +209,7 @@ final class InboxProcessor: Sendable {
                     return
                 }
             } catch {
-                if !Task.isCancelled { logger.warning("could not renew an inbox claim", metadata: ["event": "\(event.webhookId)", "error": "\(error)"]) }
+                if !Task.isCancelled { logger.warning("could not renew an inbox claim", metadata: ["event": "\(event.webhookId)", "error": "\(LoggedError.text(error))"]) }
             }
         }
     }
@@ -289,10 +289,10 @@ final class InboxProcessor: Sendable {
             delay = min(delay, max(Self.retryMargin, retryAt.timeIntervalSince(now()) + Self.retryMargin))
         }
         logger.warning("inbox event failed", metadata: [
-            "event": "\(event.webhookId)", "attempt": "\(event.attempts)", "dead": "\(dead)", "error": "\(error)",
+            "event": "\(event.webhookId)", "attempt": "\(event.attempts)", "dead": "\(dead)", "error": "\(LoggedError.text(error))",
         ])
         do {
-            let recorded = try await inbox.markFailed(event.webhookId, attempt: event.attempts, error: "\(error)",
+            let recorded = try await inbox.markFailed(event.webhookId, attempt: event.attempts, error: LoggedError.text(error),
                                                       nextAttemptAt: now().addingTimeInterval(delay), dead: dead, now: now())
             if !recorded {
                 logger.notice("inbox event was claimed again while this attempt ran; its outcome is the newer claim's",
@@ -300,7 +300,7 @@ final class InboxProcessor: Sendable {
             }
         } catch {
             // The lease expires and the event is claimed again.
-            logger.error("could not record an inbox failure", metadata: ["event": "\(event.webhookId)", "error": "\(error)"])
+            logger.error("could not record an inbox failure", metadata: ["event": "\(event.webhookId)", "error": "\(LoggedError.text(error))"])
         }
         return dead ? .dead : .retry
     }

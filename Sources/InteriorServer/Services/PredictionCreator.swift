@@ -41,7 +41,7 @@ struct PredictionCreator: Sendable {
             }
         } catch {
             logger.warning("creating a prediction failed", metadata: [
-                "jobId": "\(job.id.apiString)", "index": "\(row.idx)", "error": "\(error)",
+                "jobId": "\(job.id.apiString)", "index": "\(row.idx)", "error": "\(LoggedError.text(error))",
             ])
             await recordFailure(row, job: job)
             return false
@@ -63,7 +63,7 @@ struct PredictionCreator: Sendable {
         } catch {
             // The webhook and the reconciler still find it by the job's id.
             logger.error("attaching a prediction failed", metadata: [
-                "jobId": "\(job.id.apiString)", "predictionId": "\(prediction.id)", "error": "\(error)",
+                "jobId": "\(job.id.apiString)", "predictionId": "\(prediction.id)", "error": "\(LoggedError.text(error))",
             ])
         }
         return true
@@ -79,7 +79,7 @@ struct PredictionCreator: Sendable {
                 do {
                     try await predictions.touchCreating(row.id, now: now())
                 } catch {
-                    logger.warning("could not keep a create alive", metadata: ["jobId": "\(row.jobId.apiString)", "error": "\(error)"])
+                    logger.warning("could not keep a create alive", metadata: ["jobId": "\(row.jobId.apiString)", "error": "\(LoggedError.text(error))"])
                 }
             }
         }
@@ -94,7 +94,7 @@ struct PredictionCreator: Sendable {
                 message: "The image service could not start this generation. You have not been charged — please try again.",
                 now: now())
         } catch {
-            logger.error("recording a failed create failed", metadata: ["jobId": "\(job.id.apiString)", "error": "\(error)"])
+            logger.error("recording a failed create failed", metadata: ["jobId": "\(job.id.apiString)", "error": "\(LoggedError.text(error))"])
         }
     }
 

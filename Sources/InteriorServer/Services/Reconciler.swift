@@ -71,7 +71,7 @@ struct Reconciler: Sendable {
             let stuckBefore = now().addingTimeInterval(-timeouts.stuckCutoff)
             if job.createdAt < stuckBefore, try await stop(job, stuckBefore: stuckBefore) { report.timedOut += 1 }
         } catch {
-            logger.warning("reconciler could not sweep a job", metadata: ["jobId": "\(job.id.apiString)", "error": "\(error)"])
+            logger.warning("reconciler could not sweep a job", metadata: ["jobId": "\(job.id.apiString)", "error": "\(LoggedError.text(error))"])
         }
         return report
     }
@@ -130,7 +130,7 @@ struct Reconciler: Sendable {
             do {
                 _ = try await replicate.pollClient.cancelPrediction(id: predictionId)
             } catch {
-                logger.notice("cancel of a timed-out prediction failed", metadata: ["jobId": "\(job.id.apiString)", "error": "\(error)"])
+                logger.notice("cancel of a timed-out prediction failed", metadata: ["jobId": "\(job.id.apiString)", "error": "\(LoggedError.text(error))"])
             }
         }
     }
@@ -142,7 +142,7 @@ struct Reconciler: Sendable {
             let prediction = try await replicate.pollClient.getPrediction(id: predictionId)
             try await inbox.report(prediction, row: row, job: job, source: .reconciler, downloadsInline: true)
         } catch {
-            logger.notice("reconciler poll failed", metadata: ["jobId": "\(job.apiString)", "predictionId": "\(predictionId)", "error": "\(error)"])
+            logger.notice("reconciler poll failed", metadata: ["jobId": "\(job.apiString)", "predictionId": "\(predictionId)", "error": "\(LoggedError.text(error))"])
             await inbox.pollFailed(error, row: row, job: job)
         }
     }
@@ -150,15 +150,21 @@ struct Reconciler: Sendable {
     /// Sweeps every `interval` until cancelled.
     func run(every interval: Duration) async {
         while !Task.isCancelled {
-            do {
-                let report = try await sweep()
-                if report.polled > 0 || report.timedOut > 0 {
-                    logger.info("reconciler swept", metadata: ["polled": "\(report.polled)", "timedOut": "\(report.timedOut)"])
-                }
-            } catch {
-                if !Task.isCancelled { logger.warning("reconciler sweep failed", metadata: ["error": "\(error)"]) }
-            }
+            await sweepLogged()
             try? await Task.sleep(for: interval)
+        }
+    }
+
+    /// One sweep whose failure is logged, not thrown (the next interval tries again): what
+    /// `run(every:)` does each time.
+    func sweepLogged() async {
+        do {
+            let report = try await sweep()
+            if report.polled > 0 || report.timedOut > 0 {
+                logger.info("reconciler swept", metadata: ["polled": "\(report.polled)", "timedOut": "\(report.timedOut)"])
+            }
+        } catch {
+            if !Task.isCancelled { logger.warning("reconciler sweep failed", metadata: ["error": "\(LoggedError.text(error))"]) }
         }
     }
 }
